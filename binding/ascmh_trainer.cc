@@ -1,0 +1,478 @@
+#include "ascmh_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "blas_lane.h"
+#include "linalg.h"
+#include "thread_pool.h"
+
+namespace ascmh {
+namespace {
+
+constexpr double kRankTolerance = 1e-10;
+
+template <class T>
+std::vector<T> transpose(const std::vector<T>& A, int rows, int cols) {
+  std::vector<T> out(A.size());
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) out[(size_t)j * rows + i] = A[(size_t)i * cols + j];
+  return out;
+}
+
+// Eigen-decomposition of the symmetric r x r matrix S into U (columns) and w, plus the count of
+// eigenvalues above the relative tolerance.
+template <class T>
+int symmetric_eigen(std::vector<T>& S, int r, std::vector<T>& w) {
+  w.assign(r, 0);
+  syevd<T>(r, S.data(), w.data());
+  const T top = w[r - 1];
+  if (!(top > 0)) return 0;
+  int rank = 0;
+  for (int j = 0; j < r; ++j)
+    if (w[j] > static_cast<T>(kRankTolerance) * top) ++rank;
+  return rank;
+}
+
+// Everything the loop needs that does not change across iterations.
+template <class T>
+struct Problem {
+  int64_t n = 0, K = 0;
+  int r = 0, c = 0;
+  int64_t k[2] = {0, 0}, offset[2] = {0, 0};
+  std::vector<T> PhiT;     // n x K, centred kernel features [image | text]
+  std::vector<T> Gram;     // K x K, Phi Phi^T
+  std::vector<T> DGram;    // diag(lambda) Gram
+  std::vector<T> lambda;   // K, the reconstruction weight of each feature row
+  std::vector<T> GL;       // 2c x n: G (unit-norm label columns) above L
+  std::vector<T> F, DF;    // c x K: G Phi^T and G Phi^T diag(lambda)
+  std::vector<T> Gg, LL;   // c x c
+  std::vector<T> g1;       // c: G 1
+  T phi_energy = 0;        // sum_m lambda_m ||Phi_m||^2
+  T Gg_norm2 = 0;          // ||G G^T||_F^2
+  const T* G() const { return GL.data(); }
+  const T* L() const { return GL.data() + (size_t)c * n; }
+};
+
+template <class T>
+struct State {
+  std::vector<T> A;    // r x K: V Phi^T
+  std::vector<T> VG;   // r x c: V G^T
+  std::vector<T> B;    // r x n, +1 / -1 stored as T for the GEMMs
+  std::vector<T> R;    // r x r
+  std::vector<T> M;    // r x c
+  std::vector<T> E;    // r x c: B G^T
+  // For rebuilding V after the last V-step: V = Tmat (C J) when full rank, else kept explicitly.
+  std::vector<T> Tmat, A_prev, RtE_prev, V_explicit;
+  int rank = 0;
+};
+
+template <class T>
+void compute_E(const Problem<T>& P, State<T>& S) {
+  S.E.assign((size_t)P.r * P.c, 0);
+  gemm<T>(Op::N, Op::T, P.r, P.c, (int)P.n, 1, S.B.data(), (int)P.n, P.G(), (int)P.n, 0, S.E.data(), P.c);
+}
+
+// From an explicit V: A = V Phi^T and V G^T.
+template <class T>
+void project_latent(const Problem<T>& P, const std::vector<T>& V, State<T>& S) {
+  S.A.assign((size_t)P.r * P.K, 0);
+  gemm<T>(Op::N, Op::N, P.r, (int)P.K, (int)P.n, 1, V.data(), (int)P.n, P.PhiT.data(), (int)P.K, 0, S.A.data(),
+          (int)P.K);
+  S.VG.assign((size_t)P.r * P.c, 0);
+  gemm<T>(Op::N, Op::T, P.r, P.c, (int)P.n, 1, V.data(), (int)P.n, P.G(), (int)P.n, 0, S.VG.data(), P.c);
+}
+
+template <class T>
+void m_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
+  const int r = P.r, c = P.c;
+  std::vector<T> BLt((size_t)r * c);
+  gemm<T>(Op::N, Op::T, r, c, (int)P.n, 1, S.B.data(), (int)P.n, P.L(), (int)P.n, 0, BLt.data(), c);
+  std::vector<T> system = P.LL;
+  for (int i = 0; i < c; ++i) system[(size_t)i * c + i] += static_cast<T>(o.eps);
+  std::vector<T> Mt = transpose(BLt, r, c);  // (L L^T + eps I) M^T = L B^T
+  posv<T>(c, r, system.data(), Mt.data());
+  S.M = transpose(Mt, c, r);
+}
+
+template <class T>
+void r_step(const Problem<T>& P, State<T>& S) {
+  const int r = P.r;
+  std::vector<T> K((size_t)r * r), U((size_t)r * r), VT((size_t)r * r), sv(r);
+  gemm<T>(Op::N, Op::T, r, r, P.c, 1, S.VG.data(), P.c, S.E.data(), P.c, 0, K.data(), r);  // (V G^T)(G B^T)
+  gesvd<T>(r, r, K.data(), sv.data(), U.data(), VT.data());
+  std::vector<T> UVT((size_t)r * r);
+  gemm<T>(Op::N, Op::N, r, r, r, 1, U.data(), r, VT.data(), r, 0, UVT.data(), r);
+  S.R = transpose(UVT, r, r);  // R = W U^T maximises tr(R K)
+}
+
+template <class T>
+std::vector<T> explicit_C(const Problem<T>& P, const TrainOptions& o, const std::vector<T>& A,
+                          const std::vector<T>& RtE) {
+  // C J = (1/n) A diag(lambda) Phi + r alpha R^T E G, then rows centred (Phi is centred already).
+  const int r = P.r;
+  const int64_t n = P.n;
+  std::vector<T> AD(A);
+  for (int i = 0; i < r; ++i)
+    for (int64_t j = 0; j < P.K; ++j) AD[(size_t)i * P.K + j] *= P.lambda[j];
+  std::vector<T> C((size_t)r * n);
+  gemm<T>(Op::N, Op::T, r, (int)n, (int)P.K, T(1) / n, AD.data(), (int)P.K, P.PhiT.data(), (int)P.K, 0, C.data(),
+          (int)n);
+  gemm<T>(Op::N, Op::N, r, (int)n, P.c, static_cast<T>(r * o.alpha), RtE.data(), P.c, P.G(), (int)n, 1, C.data(),
+          (int)n);
+  for (int i = 0; i < r; ++i) {
+    T* row = C.data() + (size_t)i * n;
+    double mean = 0;
+    for (int64_t j = 0; j < n; ++j) mean += row[j];
+    mean /= n;
+    for (int64_t j = 0; j < n; ++j) row[j] -= static_cast<T>(mean);
+  }
+  return C;
+}
+
+// V-step in Gram space (see the header); falls back to the explicit closed form when C J is
+// rank-deficient. Uses the A of the previous V (the P-step) and the current R and B.
+template <class T>
+void v_step(const Problem<T>& P, const TrainOptions& o, State<T>& S, Rng& rng) {
+  const int r = P.r, c = P.c;
+  const int64_t K = P.K, n = P.n;
+  const T ra = static_cast<T>(r * o.alpha), inv_n = T(1) / n;
+
+  std::vector<T> RtE((size_t)r * c);
+  gemm<T>(Op::T, Op::N, r, c, r, 1, S.R.data(), r, S.E.data(), c, 0, RtE.data(), c);
+  // X = A diag(lambda) Gram; C Phi^T = X / n + r alpha R^T E F
+  std::vector<T> CPhi((size_t)r * K);
+  gemm<T>(Op::N, Op::N, r, (int)K, (int)K, 1, S.A.data(), (int)K, P.DGram.data(), (int)K, 0, CPhi.data(), (int)K);
+  std::vector<T> AD(S.A);
+  for (int i = 0; i < r; ++i)
+    for (int64_t j = 0; j < K; ++j) AD[(size_t)i * K + j] *= P.lambda[j];
+  // C C^T, accumulated term by term before CPhi is finished (it still holds X).
+  std::vector<T> CCt((size_t)r * r);
+  gemm<T>(Op::N, Op::T, r, r, (int)K, inv_n * inv_n, CPhi.data(), (int)K, AD.data(), (int)K, 0, CCt.data(), r);
+  std::vector<T> ADF((size_t)r * c);  // A diag(lambda) F^T
+  gemm<T>(Op::N, Op::T, r, c, (int)K, 1, S.A.data(), (int)K, P.DF.data(), (int)K, 0, ADF.data(), c);
+  std::vector<T> cross((size_t)r * r);  // A D F^T E^T R = ADF RtE^T
+  gemm<T>(Op::N, Op::T, r, r, c, 1, ADF.data(), c, RtE.data(), c, 0, cross.data(), r);
+  std::vector<T> RtEGg((size_t)r * c);
+  gemm<T>(Op::N, Op::N, r, c, c, 1, RtE.data(), c, P.Gg.data(), c, 0, RtEGg.data(), c);
+  gemm<T>(Op::N, Op::T, r, r, c, ra * ra, RtEGg.data(), c, RtE.data(), c, 1, CCt.data(), r);
+  std::vector<T> mu(r, 0);  // row means of C: (r alpha / n) R^T E g1
+  for (int i = 0; i < r; ++i) {
+    T s = 0;
+    for (int j = 0; j < c; ++j) s += RtE[(size_t)i * c + j] * P.g1[j];
+    mu[i] = ra * s * inv_n;
+  }
+  std::vector<T> Smat((size_t)r * r);
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < r; ++j)
+      Smat[(size_t)i * r + j] = CCt[(size_t)i * r + j] + ra * inv_n * (cross[(size_t)i * r + j] + cross[(size_t)j * r + i]) -
+                                static_cast<T>(n) * mu[i] * mu[j];
+  gemm<T>(Op::N, Op::N, r, (int)K, c, ra, RtE.data(), c, P.F.data(), (int)K, inv_n, CPhi.data(), (int)K);
+  // C J G^T = ADF / n + r alpha R^T E Gg - mu g1^T
+  std::vector<T> CJG((size_t)r * c);
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < c; ++j)
+      CJG[(size_t)i * c + j] = ADF[(size_t)i * c + j] * inv_n + ra * RtEGg[(size_t)i * c + j] - mu[i] * P.g1[j];
+
+  std::vector<T> w;
+  std::vector<T> U = Smat;
+  const int rank = symmetric_eigen(U, r, w);
+  S.rank = rank;
+  if (rank == r) {
+    // V = sqrt(n) U diag(w^-1/2) U^T (C J) = Tmat (C J)
+    std::vector<T> Uw(U);
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < r; ++j) Uw[(size_t)i * r + j] *= std::sqrt(static_cast<T>(n) / w[j]);
+    S.Tmat.assign((size_t)r * r, 0);
+    gemm<T>(Op::N, Op::T, r, r, r, 1, Uw.data(), r, U.data(), r, 0, S.Tmat.data(), r);
+    if (o.keep_latent) {
+      S.A_prev = S.A;
+      S.RtE_prev = RtE;
+    }
+    gemm<T>(Op::N, Op::N, r, (int)K, r, 1, S.Tmat.data(), r, CPhi.data(), (int)K, 0, S.A.data(), (int)K);
+    gemm<T>(Op::N, Op::N, r, c, r, 1, S.Tmat.data(), r, CJG.data(), c, 0, S.VG.data(), c);
+    S.V_explicit.clear();
+  } else {
+    const std::vector<T> CJ = explicit_C(P, o, S.A, RtE);
+    int ignored = 0;
+    std::vector<T> V = latent_closed_form(CJ, r, n, rng, &ignored);
+    project_latent(P, V, S);
+    S.Tmat.clear();
+    if (o.keep_latent) S.V_explicit = std::move(V);
+  }
+}
+
+template <class T>
+void b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
+  const int r = P.r, c = P.c;
+  const int64_t n = P.n;
+  // argument = [r alpha R V G^T, omega M] [G; L]
+  std::vector<T> H((size_t)r * 2 * c);
+  std::vector<T> RVG((size_t)r * c);
+  gemm<T>(Op::N, Op::N, r, c, r, 1, S.R.data(), r, S.VG.data(), c, 0, RVG.data(), c);
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < c; ++j) {
+      H[(size_t)i * 2 * c + j] = static_cast<T>(r * o.alpha) * RVG[(size_t)i * c + j];
+      H[(size_t)i * 2 * c + c + j] = static_cast<T>(o.omega) * S.M[(size_t)i * c + j];
+    }
+  std::vector<T> arg((size_t)r * n);
+  gemm<T>(Op::N, Op::N, r, (int)n, 2 * c, 1, H.data(), 2 * c, P.GL.data(), (int)n, 0, arg.data(), (int)n);
+  for (size_t i = 0; i < arg.size(); ++i)
+    if (arg[i] > 0) S.B[i] = 1;
+    else if (arg[i] < 0) S.B[i] = -1;  // exactly 0: keep the previous bit
+}
+
+template <class T>
+IterationReport objective(const Problem<T>& P, const TrainOptions& o, const State<T>& S) {
+  const int r = P.r, c = P.c;
+  const double n = static_cast<double>(P.n);
+  IterationReport rep;
+  double captured = 0;  // sum_m lambda_m ||Phi_m V^T||^2 / n
+  for (int i = 0; i < r; ++i)
+    for (int64_t j = 0; j < P.K; ++j) captured += P.lambda[j] * double(S.A[(size_t)i * P.K + j]) * S.A[(size_t)i * P.K + j];
+  rep.reconstruction = double(P.phi_energy) - captured / n;
+  // alpha ||(R V)^T B - r G^T G||^2 = alpha (n^2 r - 2 r tr(R V G^T E^T) + r^2 ||G G^T||^2)
+  double trace = 0;
+  {
+    std::vector<T> RVG((size_t)r * c);
+    gemm<T>(Op::N, Op::N, r, c, r, 1, S.R.data(), r, S.VG.data(), c, 0, RVG.data(), c);
+    for (size_t i = 0; i < RVG.size(); ++i) trace += double(RVG[i]) * S.E[i];
+  }
+  rep.similarity = o.alpha * (n * n * r - 2.0 * r * trace + double(r) * r * P.Gg_norm2);
+  // omega ||B - M L||^2 = omega (r n - 2 <M, B L^T> + tr(M L L^T M^T))
+  std::vector<T> BLt((size_t)r * c);
+  gemm<T>(Op::N, Op::T, r, c, (int)P.n, 1, S.B.data(), (int)P.n, P.L(), (int)P.n, 0, BLt.data(), c);
+  double inner = 0, quad = 0;
+  for (size_t i = 0; i < BLt.size(); ++i) inner += double(S.M[i]) * BLt[i];
+  for (int i = 0; i < r; ++i)
+    for (int a = 0; a < c; ++a)
+      for (int b = 0; b < c; ++b) quad += double(S.M[(size_t)i * c + a]) * P.LL[(size_t)a * c + b] * S.M[(size_t)i * c + b];
+  rep.label = o.omega * (r * n - 2.0 * inner + quad);
+  rep.latent_rank = S.rank;
+  return rep;
+}
+
+void check_cancel(const std::atomic<bool>* cancel) {
+  if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+}
+
+}  // namespace
+
+template <class T>
+std::vector<T> latent_closed_form(const std::vector<T>& CJ, int r, int64_t n, Rng& rng, int* rank_out) {
+  std::vector<T> U((size_t)r * r), w;
+  syrk<T>(Op::N, r, (int)n, 1, CJ.data(), (int)n, 0, U.data(), r);
+  const int rank = symmetric_eigen(U, r, w);
+  *rank_out = rank;
+  // Q: n x r, column j = (C J)^T u_j / sqrt(w_j) for the kept eigenvalues, random orthonormal
+  // columns orthogonal to 1 and to the kept ones otherwise.
+  std::vector<T> Q((size_t)n * r, 0);
+  std::vector<double> col(n);
+  std::vector<std::vector<double>> basis;
+  basis.emplace_back(n, 1.0 / std::sqrt(static_cast<double>(n)));
+  const int first_kept = r - rank;
+  for (int j = first_kept; j < r; ++j) {
+    const double scale = 1.0 / std::sqrt(static_cast<double>(w[j]));
+    for (int64_t t = 0; t < n; ++t) {
+      double s = 0;
+      for (int i = 0; i < r; ++i) s += double(CJ[(size_t)i * n + t]) * U[(size_t)i * r + j];
+      col[t] = s * scale;
+    }
+    for (int64_t t = 0; t < n; ++t) Q[(size_t)t * r + j] = static_cast<T>(col[t]);
+    basis.push_back(col);
+  }
+  for (int j = 0; j < first_kept; ++j) {
+    for (int64_t t = 0; t < n; ++t) col[t] = rng.gaussian();
+    for (int pass = 0; pass < 2; ++pass)  // Gram-Schmidt twice for orthogonality to working precision
+      for (const auto& b : basis) {
+        double d = 0;
+        for (int64_t t = 0; t < n; ++t) d += col[t] * b[t];
+        for (int64_t t = 0; t < n; ++t) col[t] -= d * b[t];
+      }
+    double norm = 0;
+    for (double v : col) norm += v * v;
+    norm = std::sqrt(norm);
+    for (auto& v : col) v /= norm;
+    for (int64_t t = 0; t < n; ++t) Q[(size_t)t * r + j] = static_cast<T>(col[t]);
+    basis.push_back(col);
+  }
+  std::vector<T> V((size_t)r * n);
+  gemm<T>(Op::N, Op::T, r, (int)n, r, std::sqrt(static_cast<T>(n)), U.data(), r, Q.data(), r, 0, V.data(), (int)n);
+  return V;
+}
+
+template <class T>
+TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
+                           const TrainOptions& o, const std::function<void(const IterationReport&)>& progress,
+                           const std::atomic<bool>* cancel) {
+  using clock = std::chrono::steady_clock;
+  TrainResult<T> result;
+  Rng rng(o.seed);
+  Problem<T> P;
+  P.n = image.rows;
+  P.r = o.bits;
+  P.c = static_cast<int>(classes);
+  const int64_t n = P.n;
+  const int r = P.r, c = P.c;
+  const MatrixView* views[2] = {&image, &text};
+  for (int m = 0; m < 2; ++m) {
+    P.k[m] = o.anchors[m];
+    P.offset[m] = m == 0 ? 0 : P.k[0];
+  }
+  P.K = P.k[0] + P.k[1];
+  const int64_t K = P.K;
+
+  // Kernel features, centred on the training mean.
+  auto t0 = clock::now();
+  P.PhiT.assign((size_t)n * K, 0);
+  for (int m = 0; m < 2; ++m) {
+    BlasLaneGuard lane;
+    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], rng);
+    rbf_features(result.kernels[m], *views[m], 0, n, P.PhiT.data() + P.offset[m], K);
+  }
+  check_cancel(cancel);
+  {
+    std::vector<double> mean(K, 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < K; ++j) mean[j] += P.PhiT[(size_t)i * K + j];
+    for (auto& v : mean) v /= n;
+    ThreadPool::instance().parallel_for(n, 512, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        for (int64_t j = 0; j < K; ++j) P.PhiT[(size_t)i * K + j] -= static_cast<T>(mean[j]);
+    });
+    for (int m = 0; m < 2; ++m) {
+      result.kernels[m].mean.resize(P.k[m]);
+      for (int64_t j = 0; j < P.k[m]; ++j) result.kernels[m].mean[j] = static_cast<T>(mean[P.offset[m] + j]);
+    }
+  }
+  P.lambda.resize(K);
+  for (int64_t j = 0; j < K; ++j) P.lambda[j] = static_cast<T>(o.lambda[j < P.k[0] ? 0 : 1]);
+
+  // Labels: L (c x n) and G with unit-norm columns (a sample with no label keeps a zero column).
+  P.GL.assign((size_t)2 * c * n, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int count = 0;
+    for (int j = 0; j < c; ++j) count += labels[i * c + j] != 0;
+    const T inv = count ? T(1) / std::sqrt(static_cast<T>(count)) : T(0);
+    for (int j = 0; j < c; ++j)
+      if (labels[i * c + j]) {
+        P.GL[(size_t)j * n + i] = inv;
+        P.GL[(size_t)(c + j) * n + i] = 1;
+      }
+  }
+  P.g1.assign(c, 0);
+  for (int j = 0; j < c; ++j)
+    for (int64_t i = 0; i < n; ++i) P.g1[j] += P.GL[(size_t)j * n + i];
+  {
+    BlasLaneGuard lane;
+    P.Gram.assign((size_t)K * K, 0);
+    syrk<T>(Op::T, (int)K, (int)n, 1, P.PhiT.data(), (int)K, 0, P.Gram.data(), (int)K);
+    P.DGram = P.Gram;
+    for (int64_t i = 0; i < K; ++i)
+      for (int64_t j = 0; j < K; ++j) P.DGram[(size_t)i * K + j] *= P.lambda[i];
+    P.F.assign((size_t)c * K, 0);
+    gemm<T>(Op::N, Op::N, c, (int)K, (int)n, 1, P.G(), (int)n, P.PhiT.data(), (int)K, 0, P.F.data(), (int)K);
+    P.DF = P.F;
+    for (int i = 0; i < c; ++i)
+      for (int64_t j = 0; j < K; ++j) P.DF[(size_t)i * K + j] *= P.lambda[j];
+    P.Gg.assign((size_t)c * c, 0);
+    syrk<T>(Op::N, c, (int)n, 1, P.G(), (int)n, 0, P.Gg.data(), c);
+    P.LL.assign((size_t)c * c, 0);
+    syrk<T>(Op::N, c, (int)n, 1, P.L(), (int)n, 0, P.LL.data(), c);
+  }
+  for (int64_t j = 0; j < K; ++j) P.phi_energy += P.lambda[j] * P.Gram[(size_t)j * K + j];
+  for (T v : P.Gg) P.Gg_norm2 += v * v;
+  result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
+  check_cancel(cancel);
+
+  // Initialisation: V from the closed form on a Gaussian matrix, R = I, B = sgn(Gaussian), M-step.
+  auto t1 = clock::now();
+  State<T> S;
+  {
+    BlasLaneGuard lane;
+    std::vector<T> Y((size_t)r * n);
+    for (auto& v : Y) v = static_cast<T>(rng.gaussian());
+    for (int i = 0; i < r; ++i) {
+      double mean = 0;
+      for (int64_t j = 0; j < n; ++j) mean += Y[(size_t)i * n + j];
+      mean /= n;
+      for (int64_t j = 0; j < n; ++j) Y[(size_t)i * n + j] -= static_cast<T>(mean);
+    }
+    int rank = 0;
+    std::vector<T> V = latent_closed_form(Y, r, n, rng, &rank);
+    project_latent(P, V, S);
+    S.rank = rank;
+    if (o.keep_latent) S.V_explicit = std::move(V);
+    S.B.resize((size_t)r * n);
+    for (auto& b : S.B) b = rng.gaussian() >= 0 ? T(1) : T(-1);
+    S.R.assign((size_t)r * r, 0);
+    for (int i = 0; i < r; ++i) S.R[(size_t)i * r + i] = 1;
+    m_step(P, o, S);
+  }
+
+  for (int it = 1; it <= o.iterations; ++it) {
+    check_cancel(cancel);
+    IterationReport rep;
+    {
+      BlasLaneGuard lane;
+      // P-step is implicit: P_m = Phi_m V^T / n = A_m^T / n.
+      m_step(P, o, S);
+      compute_E(P, S);
+      r_step(P, S);
+      v_step(P, o, S, rng);
+      b_step(P, o, S);
+      compute_E(P, S);
+      rep = objective(P, o, S);
+    }
+    rep.iteration = it;
+    result.history.push_back(rep);
+    if (progress) progress(rep);
+  }
+  result.seconds_iterations = std::chrono::duration<double>(clock::now() - t1).count();
+  check_cancel(cancel);
+
+  // Hash functions: W_m = (Phi_m Phi_m^T + lambda_h I)^{-1} Phi_m B^T.
+  auto t2 = clock::now();
+  for (int m = 0; m < 2; ++m) {
+    BlasLaneGuard lane;
+    const int64_t km = P.k[m], off = P.offset[m];
+    std::vector<T> system((size_t)km * km);
+    for (int64_t i = 0; i < km; ++i)
+      for (int64_t j = 0; j < km; ++j) system[(size_t)i * km + j] = P.Gram[(size_t)(off + i) * K + off + j];
+    for (int64_t i = 0; i < km; ++i) system[(size_t)i * km + i] += static_cast<T>(o.ridge);
+    result.W[m].assign((size_t)km * r, 0);
+    gemm<T>(Op::T, Op::T, (int)km, r, (int)n, 1, P.PhiT.data() + off, (int)K, S.B.data(), (int)n, 0,
+            result.W[m].data(), r);
+    posv<T>((int)km, r, system.data(), result.W[m].data());
+  }
+  result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();
+
+  result.B.resize(S.B.size());
+  for (size_t i = 0; i < S.B.size(); ++i) result.B[i] = S.B[i] > 0 ? 1 : -1;
+  if (o.keep_latent) {
+    if (!S.Tmat.empty() && !S.A_prev.empty()) {
+      BlasLaneGuard lane;
+      const std::vector<T> CJ = explicit_C(P, o, S.A_prev, S.RtE_prev);
+      result.V.assign((size_t)r * n, 0);
+      gemm<T>(Op::N, Op::N, r, (int)n, r, 1, S.Tmat.data(), r, CJ.data(), (int)n, 0, result.V.data(), (int)n);
+    } else {
+      result.V = S.V_explicit;
+    }
+    result.R = S.R;
+    result.M = S.M;
+  }
+  return result;
+}
+
+template TrainResult<double> train_ascmh<double>(const MatrixView&, const MatrixView&, const uint8_t*, int64_t,
+                                                 const TrainOptions&,
+                                                 const std::function<void(const IterationReport&)>&,
+                                                 const std::atomic<bool>*);
+template TrainResult<float> train_ascmh<float>(const MatrixView&, const MatrixView&, const uint8_t*, int64_t,
+                                               const TrainOptions&, const std::function<void(const IterationReport&)>&,
+                                               const std::atomic<bool>*);
+template std::vector<double> latent_closed_form<double>(const std::vector<double>&, int, int64_t, Rng&, int*);
+template std::vector<float> latent_closed_form<float>(const std::vector<float>&, int, int64_t, Rng&, int*);
+
+}  // namespace ascmh

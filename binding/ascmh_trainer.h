@@ -1,0 +1,64 @@
+// The ASCMH training loop (method page, "One iteration"), run entirely in C++.
+//
+// The loop never forms V (r x n) in the common case: with Phi centred, V = T (C J) for an r x r
+// matrix T, so it tracks A = V Phi^T (r x K) and V G^T (r x c) and updates them through the K x K
+// Gram matrix of the kernel features. Each iteration then costs O(r K^2 + r c n + r^3) instead of
+// O(r K n), and the result is the same V, R, M, B as the page's steps. V is built explicitly only
+// at initialisation, when C J is rank-deficient (random completion) and on request.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernel_features.h"
+#include "matrix_view.h"
+
+namespace ascmh {
+
+struct TrainOptions {
+  int bits = 64;
+  int64_t anchors[2] = {1000, 1000};  // image, text
+  double lambda[2] = {0.5, 0.5};      // reconstruction weights
+  double alpha = 1.0;                 // similarity term
+  double omega = 0.01;                // label term
+  double ridge = 0.1;                 // kernel ridge regression of the hash functions
+  int iterations = 10;
+  uint64_t seed = 0;
+  double eps = 1e-6;                  // guards empty classes in the M-step
+  bool keep_latent = false;           // also return V, R, M (diagnostics and tests)
+};
+
+struct IterationReport {
+  int iteration = 0;  // 1-based
+  double reconstruction = 0, similarity = 0, label = 0;
+  int latent_rank = 0;  // rank r' of C J at this V-step
+};
+
+template <class T>
+struct TrainResult {
+  RbfKernel<T> kernels[2];
+  std::vector<T> W[2];          // k_m x r
+  std::vector<int8_t> B;        // r x n, +1 / -1
+  std::vector<IterationReport> history;
+  std::vector<T> V, R, M;       // when keep_latent
+  double seconds_features = 0, seconds_iterations = 0, seconds_hash = 0;
+};
+
+class Cancelled : public std::exception {
+ public:
+  const char* what() const noexcept override { return "training was cancelled"; }
+};
+
+template <class T>
+TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
+                           const TrainOptions& options, const std::function<void(const IterationReport&)>& progress,
+                           const std::atomic<bool>* cancel);
+
+// The page's V-step closed form on an explicit, row-centred r x n matrix CJ (also used to
+// initialise V from a Gaussian matrix). Returns V with V V^T = n I and V 1 = 0; writes r'.
+template <class T>
+std::vector<T> latent_closed_form(const std::vector<T>& CJ, int r, int64_t n, Rng& rng, int* rank);
+
+}  // namespace ascmh

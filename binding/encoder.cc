@@ -1,0 +1,46 @@
+#include "encoder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "blas_lane.h"
+#include "codes.h"
+#include "linalg.h"
+
+namespace ascmh {
+
+template <class T>
+void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* codes) {
+  const int64_t k = hash.kernel.anchors, block = 2048;
+  const int bits = hash.bits, words = words_per_code(bits);
+  std::memset(codes, 0, sizeof(uint64_t) * X.rows * words);
+  std::vector<T> phi, z;
+  for (int64_t r0 = 0; r0 < X.rows; r0 += block) {
+    const int64_t r1 = std::min(X.rows, r0 + block), rows = r1 - r0;
+    phi.resize(static_cast<size_t>(rows * k));
+    z.resize(static_cast<size_t>(rows * bits));
+    {
+      BlasLaneGuard lane;
+      rbf_features(hash.kernel, X, r0, r1, phi.data(), k);
+      gemm<T>(Op::N, Op::N, (int)rows, bits, (int)k, 1, phi.data(), (int)k, hash.W.data(), bits, 0, z.data(), bits);
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      uint64_t* code = codes + (r0 + i) * words;
+      for (int j = 0; j < bits; ++j)
+        if (z[(size_t)i * bits + j] >= 0) set_code_bit(code, j);
+    }
+  }
+}
+
+void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
+  const int words = words_per_code(bits);
+  std::memset(codes, 0, sizeof(uint64_t) * n * words);
+  for (int j = 0; j < bits; ++j)
+    for (int64_t i = 0; i < n; ++i)
+      if (B[(size_t)j * n + i] > 0) set_code_bit(codes + i * words, j);
+}
+
+template void encode_rows<double>(const HashFunction<double>&, const MatrixView&, uint64_t*);
+template void encode_rows<float>(const HashFunction<float>&, const MatrixView&, uint64_t*);
+
+}  // namespace ascmh

@@ -1,0 +1,29 @@
+// RBF kernel features on seeded random anchors (method page, "Kernel features").
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "matrix_view.h"
+#include "random.h"
+
+namespace ascmh {
+
+template <class T>
+struct RbfKernel {
+  int64_t anchors = 0, dim = 0;
+  std::vector<T> anchor_rows;   // anchors x dim
+  std::vector<T> anchor_norms;  // squared norms of the anchors
+  T sigma = 1;
+  std::vector<T> mean;          // training mean of phi, subtracted from every feature vector
+};
+
+// Picks the anchors and sigma from the training samples X.
+template <class T>
+RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, Rng& rng);
+
+// Writes phi(x) for rows [r0, r1) of X into out (row-major, leading dimension ldo), minus the
+// kernel's mean when it has one.
+template <class T>
+void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
+
+}  // namespace ascmh

@@ -1,0 +1,49 @@
+// Thin row-major wrappers over CBLAS / LAPACKE, templated on float and double.
+// LAPACK failures become LinalgError with a stable code that the JS layer passes through.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ascmh {
+
+class LinalgError : public std::runtime_error {
+ public:
+  LinalgError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+enum class Op { N, T };
+
+// C (m x n) = alpha * op(A) (m x k) * op(B) (k x n) + beta * C, all row-major.
+template <class T>
+void gemm(Op opA, Op opB, int m, int n, int k, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C,
+          int ldc);
+
+// C (n x n) = alpha * A^T A + beta * C where A is k x n (Op::T), or alpha * A A^T with A n x k (Op::N).
+// Both triangles of C are filled on return.
+template <class T>
+void syrk(Op op, int n, int k, T alpha, const T* A, int lda, T beta, T* C, int ldc);
+
+// Thin SVD of the m x n matrix A (destroyed): A = U diag(S) VT, U m x min, VT min x n.
+template <class T>
+void gesvd(int m, int n, T* A, T* S, T* U, T* VT);
+
+// Symmetric eigendecomposition of the n x n matrix A: on return column j of A is the eigenvector
+// of eigenvalue w[j], ascending.
+template <class T>
+void syevd(int n, T* A, T* w);
+
+// Solves A X = B for SPD A (n x n, destroyed: holds its Cholesky factor) and B n x nrhs (overwritten by X).
+template <class T>
+void posv(int n, int nrhs, T* A, T* B);
+
+// Process-wide BLAS thread count (OpenBLAS is configured once; see blas_lane.h for the policy).
+void set_blas_threads(int threads);
+int blas_threads();
+std::string blas_config();
+
+}  // namespace ascmh

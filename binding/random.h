@@ -1,0 +1,57 @@
+// Portable seeded generator (xoshiro256** seeded by splitmix64): std:: distributions differ across
+// standard libraries, and codes must be bit-identical for a seed everywhere.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace ascmh {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (auto& s : state_) {
+      seed += 0x9E3779B97F4A7C15ull;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      s = z ^ (z >> 31);
+    }
+  }
+  uint64_t next() {
+    const uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  uint64_t below(uint64_t bound) { return static_cast<uint64_t>(uniform() * static_cast<double>(bound)); }
+  double gaussian() {  // Box-Muller, one value per call for a simple deterministic stream
+    double u1 = uniform();
+    while (u1 <= 0.0) u1 = uniform();
+    const double u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  // k distinct indices from [0, n), in draw order (partial Fisher-Yates).
+  std::vector<int64_t> sample_without_replacement(int64_t n, int64_t k) {
+    std::vector<int64_t> pool(n);
+    for (int64_t i = 0; i < n; ++i) pool[i] = i;
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t j = i + static_cast<int64_t>(below(static_cast<uint64_t>(n - i)));
+      std::swap(pool[i], pool[j]);
+    }
+    pool.resize(k);
+    return pool;
+  }
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t state_[4];
+};
+
+}  // namespace ascmh
