@@ -11,7 +11,7 @@
 namespace ascmh {
 namespace {
 
-constexpr double kRankTolerance = 1e-10;
+constexpr double kRankTolerance = 1e-8;
 
 template <class T>
 std::vector<T> transpose(const std::vector<T>& A, int rows, int cols) {
@@ -47,7 +47,11 @@ struct Problem {
   std::vector<T> lambda;   // K, the reconstruction weight of each feature row
   std::vector<T> GL;       // 2c x n: G (unit-norm label columns) above L
   std::vector<T> F, DF;    // c x K: G Phi^T and G Phi^T diag(lambda)
-  std::vector<T> Gg, LL;   // c x c
+  std::vector<T> Gg, GgJ, LL;  // c x c: G G^T, G J G^T, L L^T
+  // Y0: n x r Gaussian with centred columns, drawn once; it initialises V and completes V with
+  // random directions when C J is rank-deficient. Only its products are kept.
+  std::vector<T> Y0, Y0Phi, Y0G, Y0Y0;  // n x r (only with keep_latent), r x K, r x c, r x r
+  bool keep_latent = false;
   std::vector<T> g1;       // c: G 1
   T phi_energy = 0;        // sum_m lambda_m ||Phi_m||^2
   T Gg_norm2 = 0;          // ||G G^T||_F^2
@@ -63,8 +67,12 @@ struct State {
   std::vector<T> R;    // r x r
   std::vector<T> M;    // r x c
   std::vector<T> E;    // r x c: B G^T
-  // For rebuilding V after the last V-step: V = Tmat (C J) when full rank, else kept explicitly.
-  std::vector<T> Tmat, A_prev, RtE_prev, V_explicit;
+  // The last V-step, for rebuilding V explicitly on request (keep_latent).
+  struct Completion {
+    std::vector<T> Ukept, Utw, Urest, QtY, N;
+  } completion;
+  std::vector<T> A_prev, RtE_prev;
+  bool initial = true;  // V is still the initialisation (C J = Y0^T)
   int rank = 0;
 };
 
@@ -131,76 +139,149 @@ std::vector<T> explicit_C(const Problem<T>& P, const TrainOptions& o, const std:
   return C;
 }
 
-// V-step in Gram space (see the header); falls back to the explicit closed form when C J is
-// rank-deficient. Uses the A of the previous V (the P-step) and the current R and B.
+// Columns `cols` of the row-major matrix X (rows x ld).
 template <class T>
-void v_step(const Problem<T>& P, const TrainOptions& o, State<T>& S, Rng& rng) {
+std::vector<T> columns(const std::vector<T>& X, int rows, int ld, const std::vector<int>& cols) {
+  std::vector<T> out((size_t)rows * cols.size());
+  for (int i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols.size(); ++j) out[(size_t)i * cols.size() + j] = X[(size_t)i * ld + cols[j]];
+  return out;
+}
+
+// The closed form of the V-step given, for the current C J:
+//   S = (C J)(C J)^T (r x r), CPhi = C J Phi^T (r x K), CG = C J G^T (r x c), CY = C J Y0 (r x r).
+// V = sqrt(n) [U' Ubar] [Q Qbar]^T with Q = (C J)^T U' w'^{-1/2} and Qbar the columns of Y0
+// projected off Q and orthonormalised; only V Phi^T and V G^T are produced.
+template <class T>
+void latent_from_gram(const Problem<T>& P, State<T>& S, std::vector<T> Smat, const std::vector<T>& CPhi,
+                      const std::vector<T>& CG, const std::vector<T>& CY) {
   const int r = P.r, c = P.c;
-  const int64_t K = P.K, n = P.n;
-  const T ra = static_cast<T>(r * o.alpha), inv_n = T(1) / n;
+  const int64_t K = P.K;
+  std::vector<T> w;
+  const int rank = symmetric_eigen(Smat, r, w);  // Smat now holds the eigenvectors U (columns)
+  S.rank = rank;
+  const int m = r - rank;
+  std::vector<int> kept, rest;
+  for (int j = 0; j < r; ++j) (j >= m ? kept : rest).push_back(j);
+  // Ut_w = diag(w'^-1/2) U'^T (rank x r)
+  std::vector<T> Utw((size_t)rank * r);
+  for (int a = 0; a < rank; ++a)
+    for (int i = 0; i < r; ++i)
+      Utw[(size_t)a * r + i] = Smat[(size_t)i * r + kept[a]] / std::sqrt(w[kept[a]]);
+  std::vector<T> QPhi((size_t)rank * K), QG((size_t)rank * c);  // Q^T Phi^T, Q^T G^T
+  gemm<T>(Op::N, Op::N, rank, (int)K, r, 1, Utw.data(), r, CPhi.data(), (int)K, 0, QPhi.data(), (int)K);
+  gemm<T>(Op::N, Op::N, rank, c, r, 1, Utw.data(), r, CG.data(), c, 0, QG.data(), c);
+  std::vector<T> Ukept = columns(Smat, r, r, kept);
+  const T root_n = std::sqrt(static_cast<T>(P.n));
+  gemm<T>(Op::N, Op::N, r, (int)K, rank, root_n, Ukept.data(), rank, QPhi.data(), (int)K, 0, S.A.data(), (int)K);
+  gemm<T>(Op::N, Op::N, r, c, rank, root_n, Ukept.data(), rank, QG.data(), c, 0, S.VG.data(), c);
+  S.completion = {Ukept, Utw, {}, {}, {}};
+  if (m == 0) return;
+  // Qbar = (Y0m - Q QtY) N with QtY = Q^T Y0m (rank x m) and N = (Y0m^T Y0m - QtY^T QtY)^{-1/2}.
+  std::vector<T> QtY((size_t)rank * m, 0);
+  if (rank > 0) {
+    std::vector<T> CYm = columns(CY, r, r, rest);  // first m columns of Y0 (rest = 0..m-1)
+    gemm<T>(Op::N, Op::N, rank, m, r, 1, Utw.data(), r, CYm.data(), m, 0, QtY.data(), m);
+  }
+  std::vector<T> Nm((size_t)m * m);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) Nm[(size_t)i * m + j] = P.Y0Y0[(size_t)i * r + j];
+  if (rank > 0) gemm<T>(Op::T, Op::N, m, m, rank, -1, QtY.data(), m, QtY.data(), m, 1, Nm.data(), m);
+  std::vector<T> nw;
+  symmetric_eigen(Nm, m, nw);
+  std::vector<T> Nw(Nm);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) Nw[(size_t)i * m + j] /= std::sqrt(nw[j]);
+  std::vector<T> N((size_t)m * m);
+  gemm<T>(Op::N, Op::T, m, m, m, 1, Nw.data(), m, Nm.data(), m, 0, N.data(), m);
+  // Qbar^T Phi^T = N (Y0m^T Phi^T - QtY^T Q^T Phi^T), likewise for G^T.
+  std::vector<T> YPhi(P.Y0Phi.begin(), P.Y0Phi.begin() + (size_t)m * K);
+  std::vector<T> YG(P.Y0G.begin(), P.Y0G.begin() + (size_t)m * c);
+  if (rank > 0) {
+    gemm<T>(Op::T, Op::N, m, (int)K, rank, -1, QtY.data(), m, QPhi.data(), (int)K, 1, YPhi.data(), (int)K);
+    gemm<T>(Op::T, Op::N, m, c, rank, -1, QtY.data(), m, QG.data(), c, 1, YG.data(), c);
+  }
+  std::vector<T> QbPhi((size_t)m * K), QbG((size_t)m * c);
+  gemm<T>(Op::N, Op::N, m, (int)K, m, 1, N.data(), m, YPhi.data(), (int)K, 0, QbPhi.data(), (int)K);
+  gemm<T>(Op::N, Op::N, m, c, m, 1, N.data(), m, YG.data(), c, 0, QbG.data(), c);
+  std::vector<T> Urest = columns(Smat, r, r, rest);
+  gemm<T>(Op::N, Op::N, r, (int)K, m, root_n, Urest.data(), m, QbPhi.data(), (int)K, 1, S.A.data(), (int)K);
+  gemm<T>(Op::N, Op::N, r, c, m, root_n, Urest.data(), m, QbG.data(), c, 1, S.VG.data(), c);
+  S.completion = {std::move(Ukept), std::move(Utw), std::move(Urest), std::move(QtY), std::move(N)};
+}
+
+// V-step in Gram space (see the header). Uses the A of the previous V (the P-step) and the
+// current R and B.
+template <class T>
+void v_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
+  const int r = P.r, c = P.c;
+  const int64_t K = P.K;
+  const T ra = static_cast<T>(r * o.alpha), inv_n = T(1) / P.n;
 
   std::vector<T> RtE((size_t)r * c);
   gemm<T>(Op::T, Op::N, r, c, r, 1, S.R.data(), r, S.E.data(), c, 0, RtE.data(), c);
-  // X = A diag(lambda) Gram; C Phi^T = X / n + r alpha R^T E F
+  // C J = (1/n) A D Phi + r alpha R^T E G J; with X = A D Gram:
+  //   C J Phi^T = X / n + r alpha R^T E F
   std::vector<T> CPhi((size_t)r * K);
   gemm<T>(Op::N, Op::N, r, (int)K, (int)K, 1, S.A.data(), (int)K, P.DGram.data(), (int)K, 0, CPhi.data(), (int)K);
   std::vector<T> AD(S.A);
   for (int i = 0; i < r; ++i)
     for (int64_t j = 0; j < K; ++j) AD[(size_t)i * K + j] *= P.lambda[j];
-  // C C^T, accumulated term by term before CPhi is finished (it still holds X).
-  std::vector<T> CCt((size_t)r * r);
-  gemm<T>(Op::N, Op::T, r, r, (int)K, inv_n * inv_n, CPhi.data(), (int)K, AD.data(), (int)K, 0, CCt.data(), r);
-  std::vector<T> ADF((size_t)r * c);  // A diag(lambda) F^T
-  gemm<T>(Op::N, Op::T, r, c, (int)K, 1, S.A.data(), (int)K, P.DF.data(), (int)K, 0, ADF.data(), c);
-  std::vector<T> cross((size_t)r * r);  // A D F^T E^T R = ADF RtE^T
-  gemm<T>(Op::N, Op::T, r, r, c, 1, ADF.data(), c, RtE.data(), c, 0, cross.data(), r);
-  std::vector<T> RtEGg((size_t)r * c);
-  gemm<T>(Op::N, Op::N, r, c, c, 1, RtE.data(), c, P.Gg.data(), c, 0, RtEGg.data(), c);
-  gemm<T>(Op::N, Op::T, r, r, c, ra * ra, RtEGg.data(), c, RtE.data(), c, 1, CCt.data(), r);
-  std::vector<T> mu(r, 0);  // row means of C: (r alpha / n) R^T E g1
-  for (int i = 0; i < r; ++i) {
-    T s = 0;
-    for (int j = 0; j < c; ++j) s += RtE[(size_t)i * c + j] * P.g1[j];
-    mu[i] = ra * s * inv_n;
-  }
+  // S = X D A^T / n^2 + (r alpha / n) (ADF RtE^T + its transpose) + (r alpha)^2 RtE (G J G^T) RtE^T,
+  // each term computed directly so the small eigenvalues do not come from cancellation.
   std::vector<T> Smat((size_t)r * r);
+  gemm<T>(Op::N, Op::T, r, r, (int)K, inv_n * inv_n, CPhi.data(), (int)K, AD.data(), (int)K, 0, Smat.data(), r);
+  std::vector<T> ADF((size_t)r * c);  // A D F^T = A D Phi G^T
+  gemm<T>(Op::N, Op::T, r, c, (int)K, 1, S.A.data(), (int)K, P.DF.data(), (int)K, 0, ADF.data(), c);
+  std::vector<T> cross((size_t)r * r);
+  gemm<T>(Op::N, Op::T, r, r, c, ra * inv_n, ADF.data(), c, RtE.data(), c, 0, cross.data(), r);
+  std::vector<T> RtEG((size_t)r * c);  // RtE (G J G^T)
+  gemm<T>(Op::N, Op::N, r, c, c, 1, RtE.data(), c, P.GgJ.data(), c, 0, RtEG.data(), c);
+  gemm<T>(Op::N, Op::T, r, r, c, ra * ra, RtEG.data(), c, RtE.data(), c, 1, Smat.data(), r);
   for (int i = 0; i < r; ++i)
-    for (int j = 0; j < r; ++j)
-      Smat[(size_t)i * r + j] = CCt[(size_t)i * r + j] + ra * inv_n * (cross[(size_t)i * r + j] + cross[(size_t)j * r + i]) -
-                                static_cast<T>(n) * mu[i] * mu[j];
+    for (int j = 0; j < r; ++j) Smat[(size_t)i * r + j] += cross[(size_t)i * r + j] + cross[(size_t)j * r + i];
   gemm<T>(Op::N, Op::N, r, (int)K, c, ra, RtE.data(), c, P.F.data(), (int)K, inv_n, CPhi.data(), (int)K);
-  // C J G^T = ADF / n + r alpha R^T E Gg - mu g1^T
-  std::vector<T> CJG((size_t)r * c);
-  for (int i = 0; i < r; ++i)
-    for (int j = 0; j < c; ++j)
-      CJG[(size_t)i * c + j] = ADF[(size_t)i * c + j] * inv_n + ra * RtEGg[(size_t)i * c + j] - mu[i] * P.g1[j];
-
-  std::vector<T> w;
-  std::vector<T> U = Smat;
-  const int rank = symmetric_eigen(U, r, w);
-  S.rank = rank;
-  if (rank == r) {
-    // V = sqrt(n) U diag(w^-1/2) U^T (C J) = Tmat (C J)
-    std::vector<T> Uw(U);
-    for (int i = 0; i < r; ++i)
-      for (int j = 0; j < r; ++j) Uw[(size_t)i * r + j] *= std::sqrt(static_cast<T>(n) / w[j]);
-    S.Tmat.assign((size_t)r * r, 0);
-    gemm<T>(Op::N, Op::T, r, r, r, 1, Uw.data(), r, U.data(), r, 0, S.Tmat.data(), r);
-    if (o.keep_latent) {
-      S.A_prev = S.A;
-      S.RtE_prev = RtE;
-    }
-    gemm<T>(Op::N, Op::N, r, (int)K, r, 1, S.Tmat.data(), r, CPhi.data(), (int)K, 0, S.A.data(), (int)K);
-    gemm<T>(Op::N, Op::N, r, c, r, 1, S.Tmat.data(), r, CJG.data(), c, 0, S.VG.data(), c);
-    S.V_explicit.clear();
-  } else {
-    const std::vector<T> CJ = explicit_C(P, o, S.A, RtE);
-    int ignored = 0;
-    std::vector<T> V = latent_closed_form(CJ, r, n, rng, &ignored);
-    project_latent(P, V, S);
-    S.Tmat.clear();
-    if (o.keep_latent) S.V_explicit = std::move(V);
+  // C J G^T = ADF / n + r alpha RtE (G J G^T)
+  std::vector<T> CG((size_t)r * c);
+  for (size_t i = 0; i < CG.size(); ++i) CG[i] = ADF[i] * inv_n + ra * RtEG[i];
+  // C J Y0 = (1/n) A D (Y0^T Phi^T)^T + r alpha RtE (Y0^T G^T)^T   (Y0 has centred columns)
+  std::vector<T> CY((size_t)r * r);
+  gemm<T>(Op::N, Op::T, r, r, (int)K, inv_n, AD.data(), (int)K, P.Y0Phi.data(), (int)K, 0, CY.data(), r);
+  gemm<T>(Op::N, Op::T, r, r, c, ra, RtE.data(), c, P.Y0G.data(), c, 1, CY.data(), r);
+  if (P.keep_latent) {
+    S.A_prev = S.A;
+    S.RtE_prev = RtE;
   }
+  latent_from_gram(P, S, std::move(Smat), CPhi, CG, CY);
+  S.initial = false;
+}
+
+// V itself (r x n) from the last V-step, as V = sqrt(n) (U' Q^T + Ubar Qbar^T).
+template <class T>
+std::vector<T> materialize_latent(const Problem<T>& P, const TrainOptions& o, const State<T>& S) {
+  const int r = P.r, rank = S.rank, m = r - rank;
+  const int64_t n = P.n;
+  std::vector<T> CJ;
+  if (S.initial) {
+    CJ = transpose(P.Y0, (int)n, r);
+  } else {
+    CJ = explicit_C(P, o, S.A_prev, S.RtE_prev);
+  }
+  const auto& Cm = S.completion;
+  std::vector<T> Qt((size_t)rank * n), V((size_t)r * n, 0);
+  gemm<T>(Op::N, Op::N, rank, (int)n, r, 1, Cm.Utw.data(), r, CJ.data(), (int)n, 0, Qt.data(), (int)n);
+  const T root_n = std::sqrt(static_cast<T>(n));
+  gemm<T>(Op::N, Op::N, r, (int)n, rank, root_n, Cm.Ukept.data(), rank, Qt.data(), (int)n, 0, V.data(), (int)n);
+  if (m > 0) {
+    std::vector<T> Ym((size_t)m * n);  // Y0m^T - QtY^T Q^T
+    for (int i = 0; i < m; ++i)
+      for (int64_t t = 0; t < n; ++t) Ym[(size_t)i * n + t] = P.Y0[(size_t)t * r + i];
+    if (rank > 0) gemm<T>(Op::T, Op::N, m, (int)n, rank, -1, Cm.QtY.data(), m, Qt.data(), (int)n, 1, Ym.data(), (int)n);
+    std::vector<T> Qbt((size_t)m * n);
+    gemm<T>(Op::N, Op::N, m, (int)n, m, 1, Cm.N.data(), m, Ym.data(), (int)n, 0, Qbt.data(), (int)n);
+    gemm<T>(Op::N, Op::N, r, (int)n, m, root_n, Cm.Urest.data(), m, Qbt.data(), (int)n, 1, V.data(), (int)n);
+  }
+  return V;
 }
 
 template <class T>
@@ -378,6 +459,9 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       for (int64_t j = 0; j < K; ++j) P.DF[(size_t)i * K + j] *= P.lambda[j];
     P.Gg.assign((size_t)c * c, 0);
     syrk<T>(Op::N, c, (int)n, 1, P.G(), (int)n, 0, P.Gg.data(), c);
+    P.GgJ = P.Gg;
+    for (int i = 0; i < c; ++i)
+      for (int j = 0; j < c; ++j) P.GgJ[(size_t)i * c + j] -= P.g1[i] * P.g1[j] / static_cast<T>(n);
     P.LL.assign((size_t)c * c, 0);
     syrk<T>(Op::N, c, (int)n, 1, P.L(), (int)n, 0, P.LL.data(), c);
   }
@@ -386,24 +470,31 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
   check_cancel(cancel);
 
-  // Initialisation: V from the closed form on a Gaussian matrix, R = I, B = sgn(Gaussian), M-step.
+  // Initialisation: V from the closed form on a Gaussian matrix (C J = Y0^T), R = I,
+  // B = sgn(Gaussian), then the M-step.
   auto t1 = clock::now();
   State<T> S;
   {
     BlasLaneGuard lane;
-    std::vector<T> Y((size_t)r * n);
-    for (auto& v : Y) v = static_cast<T>(rng.gaussian());
-    for (int i = 0; i < r; ++i) {
+    std::vector<T> Y0((size_t)n * r);
+    for (auto& v : Y0) v = static_cast<T>(rng.gaussian());
+    for (int j = 0; j < r; ++j) {
       double mean = 0;
-      for (int64_t j = 0; j < n; ++j) mean += Y[(size_t)i * n + j];
+      for (int64_t i = 0; i < n; ++i) mean += Y0[(size_t)i * r + j];
       mean /= n;
-      for (int64_t j = 0; j < n; ++j) Y[(size_t)i * n + j] -= static_cast<T>(mean);
+      for (int64_t i = 0; i < n; ++i) Y0[(size_t)i * r + j] -= static_cast<T>(mean);
     }
-    int rank = 0;
-    std::vector<T> V = latent_closed_form(Y, r, n, rng, &rank);
-    project_latent(P, V, S);
-    S.rank = rank;
-    if (o.keep_latent) S.V_explicit = std::move(V);
+    P.Y0Phi.assign((size_t)r * K, 0);
+    gemm<T>(Op::T, Op::N, r, (int)K, (int)n, 1, Y0.data(), r, P.PhiT.data(), (int)K, 0, P.Y0Phi.data(), (int)K);
+    P.Y0G.assign((size_t)r * c, 0);
+    gemm<T>(Op::T, Op::T, r, c, (int)n, 1, Y0.data(), r, P.G(), (int)n, 0, P.Y0G.data(), c);
+    P.Y0Y0.assign((size_t)r * r, 0);
+    syrk<T>(Op::T, r, (int)n, 1, Y0.data(), r, 0, P.Y0Y0.data(), r);
+    P.keep_latent = o.keep_latent;
+    if (o.keep_latent) P.Y0 = std::move(Y0);
+    S.A.assign((size_t)r * K, 0);
+    S.VG.assign((size_t)r * c, 0);
+    latent_from_gram(P, S, P.Y0Y0, P.Y0Phi, P.Y0G, P.Y0Y0);
     S.B.resize((size_t)r * n);
     for (auto& b : S.B) b = rng.gaussian() >= 0 ? T(1) : T(-1);
     S.R.assign((size_t)r * r, 0);
@@ -420,7 +511,7 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       m_step(P, o, S);
       compute_E(P, S);
       r_step(P, S);
-      v_step(P, o, S, rng);
+      v_step(P, o, S);
       b_step(P, o, S);
       compute_E(P, S);
       rep = objective(P, o, S);
@@ -451,13 +542,9 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   result.B.resize(S.B.size());
   for (size_t i = 0; i < S.B.size(); ++i) result.B[i] = S.B[i] > 0 ? 1 : -1;
   if (o.keep_latent) {
-    if (!S.Tmat.empty() && !S.A_prev.empty()) {
+    {
       BlasLaneGuard lane;
-      const std::vector<T> CJ = explicit_C(P, o, S.A_prev, S.RtE_prev);
-      result.V.assign((size_t)r * n, 0);
-      gemm<T>(Op::N, Op::N, r, (int)n, r, 1, S.Tmat.data(), r, CJ.data(), (int)n, 0, result.V.data(), (int)n);
-    } else {
-      result.V = S.V_explicit;
+      result.V = materialize_latent(P, o, S);
     }
     result.R = S.R;
     result.M = S.M;

@@ -16,7 +16,7 @@ export function fail(code: string, message: string): never {
 export function wrapNativeError(err: unknown): Error {
   if (err instanceof AscmhError) return err;
   if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-    return new AscmhError((err as { code: string }).code, err.message);
+    return new AscmhError((err as unknown as { code: string }).code, err.message);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

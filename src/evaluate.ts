@@ -1,0 +1,129 @@
+import { fail, wrapNativeError } from './errors.js';
+import { type Codes, type LabelMatrix, type Matrix, validateCodes, validateLabels } from './matrix.js';
+import type { CrossModalHashModel } from './model.js';
+import { native } from './native.js';
+
+export interface MapInput {
+  queries: Codes;
+  database: Codes;
+  queryLabels: LabelMatrix;
+  databaseLabels: LabelMatrix;
+  /** mAP@top: only the first `top` ranks count (default: the whole database). */
+  top?: number;
+  /** Leave queries with no relevant item out of the mean instead of counting AP = 0. */
+  skipWithoutRelevant?: boolean;
+}
+
+export interface MapResult {
+  map: number;
+  /** AP of every query (NaN for a skipped one). */
+  averagePrecision: Float64Array;
+  /** Queries that count in the mean. */
+  evaluated: number;
+}
+
+function nativeArgs(input: MapInput) {
+  if (input === null || typeof input !== 'object') fail('ERR_ASCMH_OPTION', 'evaluation needs { queries, database, queryLabels, databaseLabels }');
+  const queries = validateCodes(input.queries, 'queries');
+  const database = validateCodes(input.database, 'database', queries.bits);
+  const queryLabels = validateLabels(input.queryLabels, 'queryLabels');
+  const databaseLabels = validateLabels(input.databaseLabels, 'databaseLabels');
+  if (queryLabels.rows !== queries.count) fail('ERR_ASCMH_SHAPE', `queryLabels has ${queryLabels.rows} rows for ${queries.count} queries`);
+  if (databaseLabels.rows !== database.count) fail('ERR_ASCMH_SHAPE', `databaseLabels has ${databaseLabels.rows} rows for ${database.count} items`);
+  if (queryLabels.cols !== databaseLabels.cols) fail('ERR_ASCMH_SHAPE', 'query and database labels have different numbers of classes');
+  if (database.count === 0) fail('ERR_ASCMH_EMPTY', 'the database is empty');
+  const top = input.top ?? 0;
+  if (!Number.isInteger(top) || top < 0) fail('ERR_ASCMH_OPTION', 'top must be a non-negative integer (0 = all)');
+  return {
+    queries: queries.data,
+    queryCount: queries.count,
+    database: database.data,
+    databaseCount: database.count,
+    bits: queries.bits,
+    queryLabels,
+    databaseLabels,
+    top,
+    skipWithoutRelevant: Boolean(input.skipWithoutRelevant),
+  };
+}
+
+const toResult = (r: { map: number; ap: Float64Array; evaluated: number }): MapResult => ({
+  map: r.map,
+  averagePrecision: r.ap,
+  evaluated: r.evaluated,
+});
+
+/**
+ * mAP (Eq. 26-27): ranking by ascending Hamming distance, ties by ascending database index;
+ * relevant = shares at least one label; a query without relevant items has AP = 0 unless skipped.
+ */
+export function meanAveragePrecision(input: MapInput): number {
+  return averagePrecision(input).map;
+}
+
+/** mAP with the AP of every query. */
+export function averagePrecision(input: MapInput): MapResult {
+  try {
+    return toResult(native.meanAveragePrecision(nativeArgs(input)));
+  } catch (err) {
+    throw wrapNativeError(err);
+  }
+}
+
+/** averagePrecision on native threads; never blocks the event loop. */
+export async function averagePrecisionAsync(input: MapInput): Promise<MapResult> {
+  const args = nativeArgs(input);
+  try {
+    return toResult(await native.meanAveragePrecisionAsync(args));
+  } catch (err) {
+    throw wrapNativeError(err);
+  }
+}
+
+export type Protocol = 'train-codes' | 'encoded';
+
+export interface CrossModalSet {
+  image: Matrix;
+  text: Matrix;
+  labels: LabelMatrix;
+}
+
+export interface CrossModalEvaluation {
+  /** Image queries against the text side of the database. */
+  imageToText: number;
+  /** Text queries against the image side of the database. */
+  textToImage: number;
+}
+
+/**
+ * Both retrieval tasks under a database protocol. Queries are always encoded with the hash
+ * function of their modality.
+ * - 'train-codes' (the paper's): the database is the training set with its learned codes B;
+ *   `database` must be the training set the model was fitted on (its labels are used).
+ * - 'encoded': database items are encoded by the hash function of the other modality.
+ */
+export async function evaluateCrossModal(
+  model: CrossModalHashModel,
+  queries: CrossModalSet,
+  database: CrossModalSet,
+  protocol: Protocol = 'train-codes',
+  options: Pick<MapInput, 'top' | 'skipWithoutRelevant'> = {},
+): Promise<CrossModalEvaluation> {
+  if (protocol !== 'train-codes' && protocol !== 'encoded') fail('ERR_ASCMH_OPTION', `protocol must be 'train-codes' or 'encoded', got ${String(protocol)}`);
+  const [qImage, qText] = await Promise.all([model.encodeAsync('image', queries.image), model.encodeAsync('text', queries.text)]);
+  let dbForImageQueries: Codes, dbForTextQueries: Codes;
+  if (protocol === 'train-codes') {
+    if (database.labels.rows !== model.trainingCodes.count) {
+      fail('ERR_ASCMH_SHAPE', `train-codes protocol: the database must be the ${model.trainingCodes.count} training items, got ${database.labels.rows}`);
+    }
+    dbForImageQueries = dbForTextQueries = model.trainingCodes;
+  } else {
+    [dbForImageQueries, dbForTextQueries] = await Promise.all([model.encodeAsync('text', database.text), model.encodeAsync('image', database.image)]);
+  }
+  const common = { queryLabels: queries.labels, databaseLabels: database.labels, ...options };
+  const [i2t, t2i] = await Promise.all([
+    averagePrecisionAsync({ queries: qImage, database: dbForImageQueries, ...common }),
+    averagePrecisionAsync({ queries: qText, database: dbForTextQueries, ...common }),
+  ]);
+  return { imageToText: i2t.map, textToImage: t2i.map };
+}

@@ -1,0 +1,21 @@
+export { ASCMH, ascmhTrainer } from './model.js';
+export type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, TrainingData } from './model.js';
+export type { AscmhOptions, FitControl, FitProgress } from './options.js';
+export { DEFAULTS as defaultOptions } from './options.js';
+export type { Codes, LabelMatrix, Matrix, Modality } from './matrix.js';
+export { bytesPerCode, pickRows, sliceRows, unpackCode, wordsPerCode } from './matrix.js';
+export { AscmhError } from './errors.js';
+export * as evaluate from './evaluate.js';
+export type { CrossModalEvaluation, MapInput, MapResult, Protocol } from './evaluate.js';
+export * as datasets from './datasets.js';
+export type { Dataset, SyntheticOptions } from './datasets.js';
+export { parseNpy, readNpy } from './npy.js';
+export type { NpyArray } from './npy.js';
+export { runExperiment } from './experiment.js';
+export type { ExperimentRow, ExperimentSpec } from './experiment.js';
+import { native } from './native.js';
+
+/** The native build: OpenBLAS configuration, popcount kernel chosen for this CPU, source hash. */
+export function buildInfo(): { sourceHash: string; blas: string; blasThreads: number; poolThreads: number; popcount: string; napiVersion: number } {
+  return native.buildInfo();
+}

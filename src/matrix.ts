@@ -1,0 +1,133 @@
+import { fail } from './errors.js';
+import { native } from './native.js';
+
+/** A dense row-major matrix, one sample per row. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array | Float64Array;
+}
+
+/** A row-major 0/1 label matrix: one row per sample, one column per class. */
+export interface LabelMatrix {
+  rows: number;
+  cols: number;
+  data: Uint8Array;
+}
+
+/**
+ * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
+ * 8 * i * ceil(bits/64); bit j of the code is bit (j mod 64) of word floor(j/64); a set bit is +1.
+ */
+export interface Codes {
+  count: number;
+  bits: number;
+  data: Uint8Array;
+}
+
+export type Modality = 'image' | 'text';
+
+export function wordsPerCode(bits: number): number {
+  return Math.ceil(bits / 64);
+}
+
+export function bytesPerCode(bits: number): number {
+  return 8 * wordsPerCode(bits);
+}
+
+function isNonNegativeInteger(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+function checkShape(m: unknown, name: string): { rows: number; cols: number; data: unknown } {
+  if (m === null || typeof m !== 'object') fail('ERR_ASCMH_NOT_MATRIX', `${name} must be an object { rows, cols, data }`);
+  const { rows, cols, data } = m as { rows?: unknown; cols?: unknown; data?: unknown };
+  if (!isNonNegativeInteger(rows) || !isNonNegativeInteger(cols)) {
+    fail('ERR_ASCMH_NOT_MATRIX', `${name}.rows and ${name}.cols must be non-negative integers`);
+  }
+  return { rows, cols, data };
+}
+
+/** Checks a feature matrix: shape, dtype, non-empty, every value finite. */
+export function validateMatrix(m: unknown, name: string, options: { allowEmpty?: boolean } = {}): Matrix {
+  const { rows, cols, data } = checkShape(m, name);
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    fail('ERR_ASCMH_DTYPE', `${name}.data must be a Float32Array or Float64Array`);
+  }
+  if (data.length !== rows * cols) {
+    fail('ERR_ASCMH_SHAPE', `${name}.data has ${data.length} values but rows * cols = ${rows} * ${cols} = ${rows * cols}`);
+  }
+  if (!options.allowEmpty && rows === 0) fail('ERR_ASCMH_EMPTY', `${name} has no rows`);
+  if (cols === 0) fail('ERR_ASCMH_EMPTY', `${name} has no columns`);
+  const bad: number = native.findNonFinite(data);
+  if (bad >= 0) {
+    const row = Math.floor(bad / cols);
+    fail('ERR_ASCMH_NON_FINITE', `${name} has a non-finite value (${data[bad]}) at row ${row}, column ${bad - row * cols}`);
+  }
+  return m as Matrix;
+}
+
+/** Checks a 0/1 label matrix. Rows without any label are allowed. */
+export function validateLabels(m: unknown, name: string): LabelMatrix {
+  const { rows, cols, data } = checkShape(m, name);
+  if (!(data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array of 0/1`);
+  if (data.length !== rows * cols) {
+    fail('ERR_ASCMH_SHAPE', `${name}.data has ${data.length} values but rows * cols = ${rows * cols}`);
+  }
+  if (rows === 0) fail('ERR_ASCMH_EMPTY', `${name} has no rows`);
+  if (cols === 0) fail('ERR_ASCMH_EMPTY', `${name} has no columns (classes)`);
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] > 1) {
+      const row = Math.floor(i / cols);
+      fail('ERR_ASCMH_LABELS', `${name} must hold 0 or 1; found ${data[i]} at row ${row}, column ${i - row * cols}`);
+    }
+  }
+  return m as LabelMatrix;
+}
+
+/** Checks packed codes: bits in range, buffer long enough and 8-byte aligned. */
+export function validateCodes(c: unknown, name: string, bits?: number): Codes {
+  if (c === null || typeof c !== 'object') fail('ERR_ASCMH_NOT_CODES', `${name} must be an object { count, bits, data }`);
+  const codes = c as Partial<Codes>;
+  if (!isNonNegativeInteger(codes.count)) fail('ERR_ASCMH_NOT_CODES', `${name}.count must be a non-negative integer`);
+  if (!Number.isInteger(codes.bits) || (codes.bits as number) < 1) {
+    fail('ERR_ASCMH_BITS', `${name}.bits must be a positive integer`);
+  }
+  if (bits !== undefined && codes.bits !== bits) {
+    fail('ERR_ASCMH_CODE_LENGTH', `${name} has ${codes.bits}-bit codes but ${bits}-bit codes are needed`);
+  }
+  if (!(codes.data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array`);
+  const need = codes.count * bytesPerCode(codes.bits as number);
+  if (codes.data.byteLength < need) {
+    fail('ERR_ASCMH_CODES_LENGTH', `${name}.data holds ${codes.data.byteLength} bytes; ${codes.count} codes of ${codes.bits} bits need ${need}`);
+  }
+  if (codes.data.byteOffset % 8 !== 0) {
+    fail('ERR_ASCMH_ALIGNMENT', `${name}.data must start at a multiple of 8 bytes in its ArrayBuffer`);
+  }
+  return codes as Codes;
+}
+
+/** The rows [start, stop) of a matrix, sharing its memory. */
+export function sliceRows<M extends Matrix | LabelMatrix>(m: M, start: number, stop: number): M {
+  return { ...m, rows: stop - start, data: m.data.subarray(start * m.cols, stop * m.cols) } as M;
+}
+
+/** The listed rows of a matrix, copied. */
+export function pickRows<M extends Matrix | LabelMatrix>(m: M, indices: ArrayLike<number>): M {
+  const Ctor = m.data.constructor as new (n: number) => M['data'];
+  const out = new Ctor(indices.length * m.cols);
+  for (let i = 0; i < indices.length; i++) {
+    out.set(m.data.subarray(indices[i] * m.cols, (indices[i] + 1) * m.cols), i * m.cols);
+  }
+  return { rows: indices.length, cols: m.cols, data: out } as M;
+}
+
+/** The code bits of item i as +1/-1 values. */
+export function unpackCode(codes: Codes, i: number): Int8Array {
+  const out = new Int8Array(codes.bits);
+  const base = i * bytesPerCode(codes.bits);
+  for (let j = 0; j < codes.bits; j++) {
+    out[j] = (codes.data[base + (j >> 3)] >> (j & 7)) & 1 ? 1 : -1;
+  }
+  return out;
+}

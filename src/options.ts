@@ -1,0 +1,111 @@
+import { fail } from './errors.js';
+
+/** Hyper-parameters of ASCMH. Defaults were tuned on Wiki's training part (see README). */
+export interface AscmhOptions {
+  /** Code length in bits, 8 to 1024. */
+  bits: number;
+  /** RBF anchors of the image / text kernel features (default 1000 / 1000, at most the training rows). */
+  imageAnchors?: number;
+  textAnchors?: number;
+  /** Reconstruction weights lambda_1, lambda_2. */
+  lambdaImage?: number;
+  lambdaText?: number;
+  /** Weight of the asymmetric similarity term. */
+  alpha?: number;
+  /** Weight of the label term ||B - M L||^2. */
+  omega?: number;
+  /** Ridge of the kernel ridge regression that learns the hash functions. */
+  ridge?: number;
+  /** Alternating iterations T. */
+  iterations?: number;
+  /** Seed of anchors and initialisation: the same data, options and seed give identical codes. */
+  seed?: number;
+  /** Arithmetic of the kernel features and the update steps. */
+  precision?: 'float64' | 'float32';
+}
+
+export interface FitControl {
+  /** Called after every iteration with the three objective terms. */
+  onProgress?: (progress: FitProgress) => void;
+  /** Aborting rejects the fit with an AbortError (code ERR_ASCMH_CANCELLED) within one iteration. */
+  signal?: AbortSignal;
+  /** Also return V, R, M, B (diagnostics and tests; costs an r x n matrix). */
+  keepLatent?: boolean;
+}
+
+export interface FitProgress {
+  iteration: number;
+  iterations: number;
+  reconstruction: number;
+  similarity: number;
+  label: number;
+  /** Rank of C J at this V-step; below `bits` the V-step completed V with random directions. */
+  latentRank: number;
+}
+
+export type ResolvedOptions = Required<AscmhOptions>;
+
+export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
+  imageAnchors: 1000,
+  textAnchors: 1000,
+  lambdaImage: 0.5,
+  lambdaText: 0.5,
+  alpha: 1,
+  omega: 0.01,
+  ridge: 0.1,
+  iterations: 10,
+  seed: 0,
+  precision: 'float64',
+};
+
+const KNOWN = new Set<string>(['bits', ...Object.keys(DEFAULTS)]);
+
+/** Fills defaults and checks every option; anchors left unset are capped at the training rows. */
+export function resolveOptions(options: unknown, trainingRows: number): ResolvedOptions {
+  if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'options must be an object with at least { bits }');
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key) && o[key] !== undefined) fail('ERR_ASCMH_OPTION', `unknown option '${key}'`);
+  }
+  const bits = o.bits;
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 8 || bits > 1024) {
+    fail('ERR_ASCMH_BITS', `bits must be an integer from 8 to 1024, got ${String(bits)}`);
+  }
+  if (bits >= trainingRows) {
+    fail('ERR_ASCMH_BITS', `bits (${bits}) must be below the number of training rows (${trainingRows}): V V^T = n I with V 1 = 0 needs n > bits`);
+  }
+  const pick = <K extends keyof typeof DEFAULTS>(key: K) => (o[key] === undefined ? DEFAULTS[key] : o[key]) as (typeof DEFAULTS)[K];
+  const resolved: ResolvedOptions = {
+    bits,
+    imageAnchors: o.imageAnchors === undefined ? Math.min(DEFAULTS.imageAnchors, trainingRows) : (o.imageAnchors as number),
+    textAnchors: o.textAnchors === undefined ? Math.min(DEFAULTS.textAnchors, trainingRows) : (o.textAnchors as number),
+    lambdaImage: pick('lambdaImage'),
+    lambdaText: pick('lambdaText'),
+    alpha: pick('alpha'),
+    omega: pick('omega'),
+    ridge: pick('ridge'),
+    iterations: pick('iterations'),
+    seed: pick('seed'),
+    precision: pick('precision'),
+  };
+  for (const key of ['imageAnchors', 'textAnchors'] as const) {
+    const v = resolved[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_ASCMH_ANCHORS', `${key} must be a positive integer`);
+    if (v > trainingRows) fail('ERR_ASCMH_ANCHORS', `${key} (${v}) is more than the training rows (${trainingRows})`);
+  }
+  for (const key of ['lambdaImage', 'lambdaText', 'alpha', 'omega'] as const) {
+    const v = resolved[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('ERR_ASCMH_OPTION', `${key} must be a finite number >= 0`);
+  }
+  if (typeof resolved.ridge !== 'number' || !(resolved.ridge > 0) || !Number.isFinite(resolved.ridge)) {
+    fail('ERR_ASCMH_OPTION', 'ridge must be a finite number > 0');
+  }
+  if (!Number.isInteger(resolved.iterations) || resolved.iterations < 0 || resolved.iterations > 10000) {
+    fail('ERR_ASCMH_OPTION', 'iterations must be an integer from 0 to 10000');
+  }
+  if (!Number.isSafeInteger(resolved.seed) || resolved.seed < 0) fail('ERR_ASCMH_OPTION', 'seed must be a non-negative safe integer');
+  if (resolved.precision !== 'float64' && resolved.precision !== 'float32') {
+    fail('ERR_ASCMH_OPTION', "precision must be 'float64' or 'float32'");
+  }
+  return resolved;
+}
