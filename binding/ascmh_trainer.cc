@@ -531,7 +531,7 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
     std::vector<T> system((size_t)km * km);
     for (int64_t i = 0; i < km; ++i)
       for (int64_t j = 0; j < km; ++j) system[(size_t)i * km + j] = P.Gram[(size_t)(off + i) * K + off + j];
-    for (int64_t i = 0; i < km; ++i) system[(size_t)i * km + i] += static_cast<T>(o.ridge);
+    for (int64_t i = 0; i < km; ++i) system[(size_t)i * km + i] += static_cast<T>(o.ridge[m]);
     result.W[m].assign((size_t)km * r, 0);
     gemm<T>(Op::T, Op::T, (int)km, r, (int)n, 1, P.PhiT.data() + off, (int)K, S.B.data(), (int)n, 0,
             result.W[m].data(), r);

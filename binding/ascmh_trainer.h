@@ -23,7 +23,7 @@ struct TrainOptions {
   double lambda[2] = {0.5, 0.5};      // reconstruction weights
   double alpha = 1.0;                 // similarity term
   double omega = 0.01;                // label term
-  double ridge = 0.1;                 // kernel ridge regression of the hash functions
+  double ridge[2] = {0.1, 0.1};       // kernel ridge regression of the image / text hash function
   int iterations = 10;
   uint64_t seed = 0;
   double eps = 1e-6;                  // guards empty classes in the M-step

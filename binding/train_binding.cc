@@ -163,7 +163,8 @@ Napi::Value Fit(const Napi::CallbackInfo& info) {
   options.lambda[1] = number_option(o, "lambdaText", 0.5);
   options.alpha = number_option(o, "alpha", 1);
   options.omega = number_option(o, "omega", 0.01);
-  options.ridge = number_option(o, "ridge", 0.1);
+  options.ridge[0] = number_option(o, "ridgeImage", 0.1);
+  options.ridge[1] = number_option(o, "ridgeText", 0.1);
   options.iterations = static_cast<int>(number_option(o, "iterations", 10));
   options.seed = static_cast<uint64_t>(number_option(o, "seed", 0));
   options.keep_latent = o.Get("keepLatent").ToBoolean();

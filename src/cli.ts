@@ -38,7 +38,9 @@ function withHyperParameters(cmd: Command): Command {
     .option('--lambda-text <x>', 'text reconstruction weight', nonNegative, DEFAULTS.lambdaText)
     .option('--alpha <x>', 'weight of the similarity term', nonNegative, DEFAULTS.alpha)
     .option('--omega <x>', 'weight of the label term', nonNegative, DEFAULTS.omega)
-    .option('--ridge <x>', 'ridge of the hash-function regression', nonNegative, DEFAULTS.ridge)
+    .option('--ridge <x>', 'ridge of both hash-function regressions')
+    .option('--ridge-image <x>', `ridge of the image hash function (default ${DEFAULTS.ridgeImage})`, nonNegative)
+    .option('--ridge-text <x>', `ridge of the text hash function (default ${DEFAULTS.ridgeText})`, nonNegative)
     .option('--iterations <t>', 'alternating iterations', positiveInt, DEFAULTS.iterations)
     .addOption(new Option('--precision <p>', 'arithmetic').choices(['float64', 'float32']).default(DEFAULTS.precision));
 }
@@ -51,7 +53,9 @@ function hyperParameters(o: Record<string, unknown>) {
     lambdaText: o.lambdaText as number,
     alpha: o.alpha as number,
     omega: o.omega as number,
-    ridge: o.ridge as number,
+    ridge: o.ridge === undefined ? undefined : nonNegative(o.ridge as string),
+    ridgeImage: o.ridgeImage as number | undefined,
+    ridgeText: o.ridgeText as number | undefined,
     iterations: o.iterations as number,
     precision: o.precision as 'float64' | 'float32',
   };

@@ -14,8 +14,11 @@ export interface AscmhOptions {
   alpha?: number;
   /** Weight of the label term ||B - M L||^2. */
   omega?: number;
-  /** Ridge of the kernel ridge regression that learns the hash functions. */
+  /** Ridge lambda_h of the kernel ridge regression that learns both hash functions... */
   ridge?: number;
+  /** ...or of each modality's own (each overrides `ridge`). */
+  ridgeImage?: number;
+  ridgeText?: number;
   /** Alternating iterations T. */
   iterations?: number;
   /** Seed of anchors and initialisation: the same data, options and seed give identical codes. */
@@ -43,7 +46,7 @@ export interface FitProgress {
   latentRank: number;
 }
 
-export type ResolvedOptions = Required<AscmhOptions>;
+export type ResolvedOptions = Required<Omit<AscmhOptions, 'ridge'>>;
 
 export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   imageAnchors: 1000,
@@ -52,13 +55,14 @@ export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   lambdaText: 0.5,
   alpha: 1,
   omega: 0.01,
-  ridge: 0.1,
+  ridgeImage: 0.1,
+  ridgeText: 0.1,
   iterations: 10,
   seed: 0,
   precision: 'float64',
 };
 
-const KNOWN = new Set<string>(['bits', ...Object.keys(DEFAULTS)]);
+const KNOWN = new Set<string>(['bits', 'ridge', ...Object.keys(DEFAULTS)]);
 
 /** Fills defaults and checks every option; anchors left unset are capped at the training rows. */
 export function resolveOptions(options: unknown, trainingRows: number): ResolvedOptions {
@@ -83,7 +87,8 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
     lambdaText: pick('lambdaText'),
     alpha: pick('alpha'),
     omega: pick('omega'),
-    ridge: pick('ridge'),
+    ridgeImage: (o.ridgeImage ?? o.ridge ?? DEFAULTS.ridgeImage) as number,
+    ridgeText: (o.ridgeText ?? o.ridge ?? DEFAULTS.ridgeText) as number,
     iterations: pick('iterations'),
     seed: pick('seed'),
     precision: pick('precision'),
@@ -97,8 +102,9 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
     const v = resolved[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('ERR_ASCMH_OPTION', `${key} must be a finite number >= 0`);
   }
-  if (typeof resolved.ridge !== 'number' || !(resolved.ridge > 0) || !Number.isFinite(resolved.ridge)) {
-    fail('ERR_ASCMH_OPTION', 'ridge must be a finite number > 0');
+  for (const key of ['ridgeImage', 'ridgeText'] as const) {
+    const v = resolved[key];
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail('ERR_ASCMH_OPTION', `${key} must be a finite number > 0`);
   }
   if (!Number.isInteger(resolved.iterations) || resolved.iterations < 0 || resolved.iterations > 10000) {
     fail('ERR_ASCMH_OPTION', 'iterations must be an integer from 0 to 10000');

@@ -1,0 +1,98 @@
+// The BLAS/LAPACK wrappers against naive implementations on small random matrices.
+import { describe, expect, it } from 'vitest';
+import { native } from '../src/native.js';
+import { at, identity, maxAbsDiff, mul, randomMat, solve, symmetricEigenvalues, t } from './naive.js';
+
+const L = native._internal;
+
+describe('gemm', () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matches a naive product (transA=${ta}, transB=${tb})`, () => {
+      const [m, n, k] = [7, 5, 9];
+      const A = randomMat(ta ? k : m, ta ? m : k, 1), B = randomMat(tb ? n : k, tb ? k : n, 2);
+      const expected = mul(ta ? t(A) : A, tb ? t(B) : B);
+      expect(maxAbsDiff(L.gemm(ta, tb, m, n, k, A.a, B.a), expected.a)).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe('syrk', () => {
+  it('A^T A and A A^T with both triangles filled', () => {
+    const A = randomMat(11, 6, 3);
+    expect(maxAbsDiff(L.syrk(true, 6, 11, A.a), mul(t(A), A).a)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(L.syrk(false, 11, 6, A.a), mul(A, t(A)).a)).toBeLessThan(1e-12);
+  });
+});
+
+describe('gesvd', () => {
+  it('reconstructs A with orthonormal factors and the singular values of A^T A', () => {
+    const [m, n] = [8, 5];
+    const A = randomMat(m, n, 4);
+    const { S, U, VT } = L.gesvd(m, n, A.a);
+    const US = { rows: m, cols: n, a: Float64Array.from(U, (v: number, i: number) => v * S[i % n]) };
+    expect(maxAbsDiff(mul(US, { rows: n, cols: n, a: VT }).a, A.a)).toBeLessThan(1e-12);
+    const Um = { rows: m, cols: n, a: U };
+    expect(maxAbsDiff(mul(t(Um), Um).a, identity(n).a)).toBeLessThan(1e-12);
+    const eig = symmetricEigenvalues(mul(t(A), A)).reverse();
+    expect(maxAbsDiff(Array.from(S, (s: number) => s * s), eig)).toBeLessThan(1e-10);
+  });
+});
+
+describe('syevd', () => {
+  it('A v = w v, ascending, orthonormal vectors', () => {
+    const n = 6;
+    const R = randomMat(n, n, 5);
+    const A = mul(R, t(R));
+    const { values, vectors } = L.syevd(n, A.a);
+    expect(maxAbsDiff(values, symmetricEigenvalues(A))).toBeLessThan(1e-12);
+    const Vm = { rows: n, cols: n, a: vectors };
+    const AV = mul(A, Vm);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(at(AV, i, j) - values[j] * at(Vm, i, j))).toBeLessThan(1e-12);
+    expect(maxAbsDiff(mul(t(Vm), Vm).a, identity(n).a)).toBeLessThan(1e-12);
+  });
+});
+
+describe('posv', () => {
+  it('solves an SPD system like Gaussian elimination', () => {
+    const n = 6;
+    const R = randomMat(n, n, 6);
+    const A = mul(R, t(R));
+    for (let i = 0; i < n; i++) A.a[i * n + i] += 1;
+    const B = randomMat(n, 3, 7);
+    expect(maxAbsDiff(L.posv(n, 3, A.a, B.a), solve(A, B).a)).toBeLessThan(1e-10);
+  });
+  it('turns a LAPACK failure into an error with a stable code', () => {
+    const A = Float64Array.from([1, 2, 2, 1]); // indefinite
+    expect(() => L.posv(2, 1, A, Float64Array.from([1, 1]))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE' }));
+  });
+});
+
+describe('V-step closed form (explicit)', () => {
+  const check = (r: number, n: number, CJ: Float64Array, expectedRank: number) => {
+    const { V, rank } = L.latentClosedForm(CJ, r, n, 9);
+    expect(rank).toBe(expectedRank);
+    const Vm = { rows: r, cols: n, a: V };
+    const VVt = mul(Vm, t(Vm));
+    expect(maxAbsDiff(VVt.a, identity(r).a.map((x) => x * n)) / n).toBeLessThan(1e-10);
+    for (let i = 0; i < r; i++) expect(Math.abs(V.slice(i * n, (i + 1) * n).reduce((a: number, b: number) => a + b, 0)) / n).toBeLessThan(1e-10);
+    // Optimal: tr(V (CJ)^T) = sqrt(n) * sum of singular values of CJ.
+    const C = { rows: r, cols: n, a: CJ };
+    const tr = mul(Vm, t(C)).a.filter((_, i) => i % (r + 1) === 0).reduce((a, b) => a + b, 0);
+    // Singular values of a CJ of known rank; the exact zeros are dropped, not square-rooted noise.
+    const w = symmetricEigenvalues(mul(C, t(C))).slice(r - expectedRank);
+    const nuclear = w.reduce((s, x) => s + Math.sqrt(x), 0);
+    expect(Math.abs(tr - Math.sqrt(n) * nuclear)).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.sqrt(n) * nuclear));
+  };
+  const centred = (r: number, n: number, rankOf: number) => {
+    const a = randomMat(r, rankOf, 10), b = randomMat(rankOf, n, 11);
+    const C = mul(a, b);
+    for (let i = 0; i < r; i++) {
+      const mean = C.a.slice(i * n, (i + 1) * n).reduce((x, y) => x + y, 0) / n;
+      for (let j = 0; j < n; j++) C.a[i * n + j] -= mean;
+    }
+    return C.a;
+  };
+  it('full rank', () => check(6, 40, centred(6, 40, 6), 6));
+  it('rank-deficient: completed with random directions orthogonal to 1 and the kept ones', () => check(8, 40, centred(8, 40, 3), 3));
+  it('all zero', () => check(4, 20, new Float64Array(80), 0));
+});
