@@ -14,16 +14,25 @@ for (let i = trainRows.length - 1; i > 0; i--) {
 const val = datasets.selectRows(ds, trainRows.slice(0, 500));
 const fit = datasets.selectRows(ds, trainRows.slice(500));
 
-// Ridge only shapes the hash functions, and image->text depends only on the image one (and
-// text->image on the text one), so pairing the ridge values covers the full grid of the two.
+// B depends on the labels only (through V G^T), so image->text depends only on the image-side
+// settings and text->image only on the text side: pairing the two sides' candidates in one list
+// covers the full grid of both. MODE=image or MODE=text picks which side's list is scanned.
+const side = process.env.MODE ?? 'image';
 const grid = [];
-for (const imageAnchors of [500, 1000])
+if (side === 'image') {
+  for (const imageAnchors of [500, 1000])
+    for (const imageKernelWidth of [0.5, 0.7, 1, 1.4])
+      for (const ridgeImage of [0.3, 1, 3])
+        grid.push({ imageAnchors, imageKernelWidth, ridgeImage, textAnchors: 300, ridgeText: 0.03 });
+} else {
   for (const textAnchors of [300, 1000])
-    for (const [ridgeImage, ridgeText] of [[0.3, 0.01], [1, 0.03], [3, 0.1]])
-      grid.push({ imageAnchors, textAnchors, ridgeImage, ridgeText });
+    for (const textKernelWidth of [0.5, 0.7, 1, 1.4])
+      for (const ridgeText of [0.003, 0.01, 0.03, 0.1])
+        grid.push({ imageAnchors: 500, ridgeImage: 1, textAnchors, textKernelWidth, ridgeText });
+}
 
 const bitsList = [16, 32, 64, 128];
-console.log(['imageAnchors', 'textAnchors', 'ridgeImage', 'ridgeText', ...bitsList.flatMap((b) => [`i2t${b}`, `t2i${b}`]), 'score', 'seconds128'].join('\t'));
+console.log(['setting', ...bitsList.flatMap((b) => [`i2t${b}`, `t2i${b}`]), 'score', 'seconds128'].join('\t'));
 for (const options of grid) {
   const cells = [];
   let seconds128 = 0;
@@ -40,5 +49,5 @@ for (const options of grid) {
     cells.push(i2t, t2i);
   }
   const score = cells.reduce((a, b) => a + b, 0) / cells.length;
-  console.log([options.imageAnchors, options.textAnchors, options.ridgeImage, options.ridgeText, ...cells.map((c) => c.toFixed(4)), score.toFixed(4), seconds128.toFixed(3)].join('\t'));
+  console.log([JSON.stringify(options), ...cells.map((c) => c.toFixed(4)), score.toFixed(4), seconds128.toFixed(3)].join('\t'));
 }

@@ -69,7 +69,7 @@ struct State {
   std::vector<T> E;    // r x c: B G^T
   // The last V-step, for rebuilding V explicitly on request (keep_latent).
   struct Completion {
-    std::vector<T> Ukept, Utw, Urest, QtY, N;
+    std::vector<T> Ukept, Utw, Urest, QtY, Uchol;
   } completion;
   std::vector<T> A_prev, RtE_prev;
   bool initial = true;  // V is still the initialisation (C J = Y0^T)
@@ -104,15 +104,41 @@ void m_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
   S.M = transpose(Mt, c, r);
 }
 
+// R-step (orthogonal Procrustes): R = W U^T for K = (V G^T)(G B^T) = U S W^T maximises tr(R K).
+// K has rank <= c, so when c < r its SVD comes from QR factors of V G^T and E = B G^T and the SVD
+// of a c x c core; R maps the complement of range(V G^T) onto that of range(E), as a full SVD would
+// for zero singular values (any orthogonal map between them attains the same maximum).
 template <class T>
 void r_step(const Problem<T>& P, State<T>& S) {
-  const int r = P.r;
-  std::vector<T> K((size_t)r * r), U((size_t)r * r), VT((size_t)r * r), sv(r);
-  gemm<T>(Op::N, Op::T, r, r, P.c, 1, S.VG.data(), P.c, S.E.data(), P.c, 0, K.data(), r);  // (V G^T)(G B^T)
-  gesvd<T>(r, r, K.data(), sv.data(), U.data(), VT.data());
-  std::vector<T> UVT((size_t)r * r);
-  gemm<T>(Op::N, Op::N, r, r, r, 1, U.data(), r, VT.data(), r, 0, UVT.data(), r);
-  S.R = transpose(UVT, r, r);  // R = W U^T maximises tr(R K)
+  const int r = P.r, c = P.c;
+  std::vector<T> K((size_t)r * r), U((size_t)r * r), WT((size_t)r * r);
+  if (c >= r) {
+    std::vector<T> sv(r);
+    gemm<T>(Op::N, Op::T, r, r, c, 1, S.VG.data(), c, S.E.data(), c, 0, K.data(), r);
+    gesvd<T>(r, r, K.data(), sv.data(), U.data(), WT.data());
+  } else {
+    std::vector<T> R1(S.VG), R2(S.E), Q1((size_t)r * r), Q2((size_t)r * r);
+    qr_full<T>(r, c, R1.data(), Q1.data());  // V G^T = Q1 [R1; 0]
+    qr_full<T>(r, c, R2.data(), Q2.data());  // E = Q2 [R2; 0]
+    std::vector<T> core((size_t)c * c), cu((size_t)c * c), cwt((size_t)c * c), sv(c);
+    gemm<T>(Op::N, Op::T, c, c, c, 1, R1.data(), c, R2.data(), c, 0, core.data(), c);  // R1 R2^T
+    gesvd<T>(c, c, core.data(), sv.data(), cu.data(), cwt.data());
+    // U = Q1 diag(cu, I), W = Q2 diag(cwt^T, I)
+    std::vector<T> blockU((size_t)r * r, 0), blockW((size_t)r * r, 0);
+    for (int i = 0; i < r; ++i) blockU[(size_t)i * r + i] = blockW[(size_t)i * r + i] = 1;
+    for (int i = 0; i < c; ++i)
+      for (int j = 0; j < c; ++j) {
+        blockU[(size_t)i * r + j] = cu[(size_t)i * c + j];
+        blockW[(size_t)i * r + j] = cwt[(size_t)j * c + i];
+      }
+    gemm<T>(Op::N, Op::N, r, r, r, 1, Q1.data(), r, blockU.data(), r, 0, U.data(), r);
+    std::vector<T> W((size_t)r * r);
+    gemm<T>(Op::N, Op::N, r, r, r, 1, Q2.data(), r, blockW.data(), r, 0, W.data(), r);
+    WT = transpose(W, r, r);
+  }
+  std::vector<T> UWT((size_t)r * r);
+  gemm<T>(Op::N, Op::N, r, r, r, 1, U.data(), r, WT.data(), r, 0, UWT.data(), r);
+  S.R = transpose(UWT, r, r);  // R = W U^T
 }
 
 template <class T>
@@ -187,27 +213,22 @@ void latent_from_gram(const Problem<T>& P, State<T>& S, std::vector<T> Smat, con
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < m; ++j) Nm[(size_t)i * m + j] = P.Y0Y0[(size_t)i * r + j];
   if (rank > 0) gemm<T>(Op::T, Op::N, m, m, rank, -1, QtY.data(), m, QtY.data(), m, 1, Nm.data(), m);
-  std::vector<T> nw;
-  symmetric_eigen(Nm, m, nw);
-  std::vector<T> Nw(Nm);
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < m; ++j) Nw[(size_t)i * m + j] /= std::sqrt(nw[j]);
-  std::vector<T> N((size_t)m * m);
-  gemm<T>(Op::N, Op::T, m, m, m, 1, Nw.data(), m, Nm.data(), m, 0, N.data(), m);
-  // Qbar^T Phi^T = N (Y0m^T Phi^T - QtY^T Q^T Phi^T), likewise for G^T.
+  cholesky_upper<T>(m, Nm.data());  // Y0m^T (I - Q Q^T) Y0m = U^T U; Qbar = (I - Q Q^T) Y0m U^{-1}
+  // Qbar^T Phi^T = U^{-T} (Y0m^T Phi^T - QtY^T Q^T Phi^T), likewise for G^T.
   std::vector<T> YPhi(P.Y0Phi.begin(), P.Y0Phi.begin() + (size_t)m * K);
   std::vector<T> YG(P.Y0G.begin(), P.Y0G.begin() + (size_t)m * c);
   if (rank > 0) {
     gemm<T>(Op::T, Op::N, m, (int)K, rank, -1, QtY.data(), m, QPhi.data(), (int)K, 1, YPhi.data(), (int)K);
     gemm<T>(Op::T, Op::N, m, c, rank, -1, QtY.data(), m, QG.data(), c, 1, YG.data(), c);
   }
-  std::vector<T> QbPhi((size_t)m * K), QbG((size_t)m * c);
-  gemm<T>(Op::N, Op::N, m, (int)K, m, 1, N.data(), m, YPhi.data(), (int)K, 0, QbPhi.data(), (int)K);
-  gemm<T>(Op::N, Op::N, m, c, m, 1, N.data(), m, YG.data(), c, 0, QbG.data(), c);
+  solve_upper_transposed<T>(m, (int)K, Nm.data(), YPhi.data());
+  solve_upper_transposed<T>(m, c, Nm.data(), YG.data());
+  const std::vector<T>& QbPhi = YPhi;
+  const std::vector<T>& QbG = YG;
   std::vector<T> Urest = columns(Smat, r, r, rest);
   gemm<T>(Op::N, Op::N, r, (int)K, m, root_n, Urest.data(), m, QbPhi.data(), (int)K, 1, S.A.data(), (int)K);
   gemm<T>(Op::N, Op::N, r, c, m, root_n, Urest.data(), m, QbG.data(), c, 1, S.VG.data(), c);
-  S.completion = {std::move(Ukept), std::move(Utw), std::move(Urest), std::move(QtY), std::move(N)};
+  S.completion = {std::move(Ukept), std::move(Utw), std::move(Urest), std::move(QtY), std::move(Nm)};
 }
 
 // V-step in Gram space (see the header). Uses the A of the previous V (the P-step) and the
@@ -277,9 +298,8 @@ std::vector<T> materialize_latent(const Problem<T>& P, const TrainOptions& o, co
     for (int i = 0; i < m; ++i)
       for (int64_t t = 0; t < n; ++t) Ym[(size_t)i * n + t] = P.Y0[(size_t)t * r + i];
     if (rank > 0) gemm<T>(Op::T, Op::N, m, (int)n, rank, -1, Cm.QtY.data(), m, Qt.data(), (int)n, 1, Ym.data(), (int)n);
-    std::vector<T> Qbt((size_t)m * n);
-    gemm<T>(Op::N, Op::N, m, (int)n, m, 1, Cm.N.data(), m, Ym.data(), (int)n, 0, Qbt.data(), (int)n);
-    gemm<T>(Op::N, Op::N, r, (int)n, m, root_n, Cm.Urest.data(), m, Qbt.data(), (int)n, 1, V.data(), (int)n);
+    solve_upper_transposed<T>(m, (int)n, Cm.Uchol.data(), Ym.data());  // Qbar^T
+    gemm<T>(Op::N, Op::N, r, (int)n, m, root_n, Cm.Urest.data(), m, Ym.data(), (int)n, 1, V.data(), (int)n);
   }
   return V;
 }
@@ -409,7 +429,7 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   P.PhiT.assign((size_t)n * K, 0);
   for (int m = 0; m < 2; ++m) {
     BlasLaneGuard lane;
-    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], rng);
+    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
     rbf_features(result.kernels[m], *views[m], 0, n, P.PhiT.data() + P.offset[m], K);
   }
   check_cancel(cancel);

@@ -21,6 +21,7 @@ struct TrainOptions {
   int bits = 64;
   int64_t anchors[2] = {1000, 1000};  // image, text
   double lambda[2] = {0.5, 0.5};      // reconstruction weights
+  double kernel_width[2] = {1, 1};    // RBF sigma as a multiple of the mean sample-anchor distance
   double alpha = 1.0;                 // similarity term
   double omega = 0.01;                // label term
   double ridge[2] = {0.1, 0.1};       // kernel ridge regression of the image / text hash function

@@ -49,7 +49,7 @@ constexpr int64_t kRowBlock = 4096;
 }  // namespace
 
 template <class T>
-RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, Rng& rng) {
+RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng) {
   RbfKernel<T> kernel;
   kernel.anchors = anchors;
   kernel.dim = X.cols;
@@ -72,7 +72,7 @@ RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, Rng& rng) {
   squared_distances(kernel, sampled, 0, sample, dist.data(), anchors);
   double total = 0;
   for (T d2 : dist) total += std::sqrt(static_cast<double>(d2));
-  const double sigma = total / static_cast<double>(sample * anchors);
+  const double sigma = width * total / static_cast<double>(sample * anchors);
   kernel.sigma = static_cast<T>(sigma > 0 ? sigma : 1.0);  // all samples identical: any width works
   return kernel;
 }
@@ -97,8 +97,8 @@ void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, i
   }
 }
 
-template RbfKernel<double> fit_rbf_kernel<double>(const MatrixView&, int64_t, Rng&);
-template RbfKernel<float> fit_rbf_kernel<float>(const MatrixView&, int64_t, Rng&);
+template RbfKernel<double> fit_rbf_kernel<double>(const MatrixView&, int64_t, double, Rng&);
+template RbfKernel<float> fit_rbf_kernel<float>(const MatrixView&, int64_t, double, Rng&);
 template void rbf_features<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
 template void rbf_features<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
 

@@ -17,9 +17,9 @@ struct RbfKernel {
   std::vector<T> mean;          // training mean of phi, subtracted from every feature vector
 };
 
-// Picks the anchors and sigma from the training samples X.
+// Picks the anchors and sigma (width times the mean sample-anchor distance) from the training samples X.
 template <class T>
-RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, Rng& rng);
+RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng);
 
 // Writes phi(x) for rows [r0, r1) of X into out (row-major, leading dimension ldo), minus the
 // kernel's mean when it has one.

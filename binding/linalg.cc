@@ -33,6 +33,27 @@ void mirror_upper(int n, T* C, int ldc) {
     for (int j = 0; j < i; ++j) C[(size_t)i * ldc + j] = C[(size_t)j * ldc + i];
 }
 
+// LAPACK on small matrices runs thousands of level-2 BLAS calls; threading each one costs more in
+// wake-ups than it saves, so such problems run on one thread. Safe to toggle: BLAS callers hold
+// the lane (blas_lane.h), so no other BLAS call is in flight.
+class SmallProblem {
+ public:
+  explicit SmallProblem(int n) : active_(n <= kSmall) {
+    if (active_) {
+      saved_ = openblas_get_num_threads();
+      openblas_set_num_threads(1);
+    }
+  }
+  ~SmallProblem() {
+    if (active_) openblas_set_num_threads(saved_);
+  }
+
+ private:
+  static constexpr int kSmall = 512;
+  bool active_;
+  int saved_ = 1;
+};
+
 }  // namespace
 
 template <>
@@ -64,34 +85,93 @@ void syrk<float>(Op op, int n, int k, float alpha, const float* A, int lda, floa
 template <>
 void gesvd<double>(int m, int n, double* A, double* S, double* U, double* VT) {
   std::vector<double> superb(std::max(1, std::min(m, n)));
+  SmallProblem small(std::max(m, n));
   lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'S', 'S', m, n, A, n, S, U, std::min(m, n), VT, n, superb.data());
   check_info("dgesvd", info, "NO_CONVERGENCE");
 }
 template <>
 void gesvd<float>(int m, int n, float* A, float* S, float* U, float* VT) {
   std::vector<float> superb(std::max(1, std::min(m, n)));
+  SmallProblem small(std::max(m, n));
   lapack_int info = LAPACKE_sgesvd(LAPACK_ROW_MAJOR, 'S', 'S', m, n, A, n, S, U, std::min(m, n), VT, n, superb.data());
   check_info("sgesvd", info, "NO_CONVERGENCE");
 }
 
 template <>
 void syevd<double>(int n, double* A, double* w) {
+  SmallProblem small(n);
   check_info("dsyevd", LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', n, A, n, w), "NO_CONVERGENCE");
 }
 template <>
 void syevd<float>(int n, float* A, float* w) {
+  SmallProblem small(n);
   check_info("ssyevd", LAPACKE_ssyevd(LAPACK_ROW_MAJOR, 'V', 'U', n, A, n, w), "NO_CONVERGENCE");
 }
 
 template <>
 void posv<double>(int n, int nrhs, double* A, double* B) {
+  SmallProblem small(n);
   check_info("dpotrf", LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, A, n), "NOT_POSITIVE_DEFINITE");
   check_info("dpotrs", LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, A, n, B, nrhs), "SOLVE");
 }
 template <>
 void posv<float>(int n, int nrhs, float* A, float* B) {
+  SmallProblem small(n);
   check_info("spotrf", LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', n, A, n), "NOT_POSITIVE_DEFINITE");
   check_info("spotrs", LAPACKE_spotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, A, n, B, nrhs), "SOLVE");
+}
+
+namespace {
+
+template <class T>
+void copy_r_and_zero_lower(int m, int n, T* A) {
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < std::min(i, n); ++j) A[(size_t)i * n + j] = 0;
+}
+
+}  // namespace
+
+template <>
+void qr_full<double>(int m, int n, double* A, double* Q) {
+  SmallProblem small(m);
+  std::vector<double> tau(std::max(1, n));
+  check_info("dgeqrf", LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, m, n, A, n, tau.data()), "QR");
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) Q[(size_t)i * m + j] = j < n ? A[(size_t)i * n + j] : 0;
+  check_info("dorgqr", LAPACKE_dorgqr(LAPACK_ROW_MAJOR, m, m, n, Q, m, tau.data()), "QR");
+  copy_r_and_zero_lower(m, n, A);
+}
+template <>
+void qr_full<float>(int m, int n, float* A, float* Q) {
+  SmallProblem small(m);
+  std::vector<float> tau(std::max(1, n));
+  check_info("sgeqrf", LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, n, A, n, tau.data()), "QR");
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) Q[(size_t)i * m + j] = j < n ? A[(size_t)i * n + j] : 0;
+  check_info("sorgqr", LAPACKE_sorgqr(LAPACK_ROW_MAJOR, m, m, n, Q, m, tau.data()), "QR");
+  copy_r_and_zero_lower(m, n, A);
+}
+
+template <>
+void cholesky_upper<double>(int n, double* A) {
+  SmallProblem small(n);
+  check_info("dpotrf", LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, A, n), "NOT_POSITIVE_DEFINITE");
+  copy_r_and_zero_lower(n, n, A);
+}
+template <>
+void cholesky_upper<float>(int n, float* A) {
+  SmallProblem small(n);
+  check_info("spotrf", LAPACKE_spotrf(LAPACK_ROW_MAJOR, 'U', n, A, n), "NOT_POSITIVE_DEFINITE");
+  copy_r_and_zero_lower(n, n, A);
+}
+
+template <>
+void solve_upper_transposed<double>(int n, int nrhs, const double* U, double* B) {
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0, U, n, B, nrhs);
+}
+template <>
+void solve_upper_transposed<float>(int n, int nrhs, const float* U, float* B) {
+  cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0f, U, n, B, nrhs);
 }
 
 void set_blas_threads(int threads) { openblas_set_num_threads(std::max(1, threads)); }

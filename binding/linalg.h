@@ -41,6 +41,19 @@ void syevd(int n, T* A, T* w);
 template <class T>
 void posv(int n, int nrhs, T* A, T* B);
 
+// Full QR of the m x n matrix A (m >= n): on return Q (m x m) is orthogonal and A holds R in its
+// upper triangle (n x n block).
+template <class T>
+void qr_full(int m, int n, T* A, T* Q);
+
+// Cholesky A = U^T U of the SPD n x n matrix A (upper triangle of A overwritten by U, lower zeroed).
+template <class T>
+void cholesky_upper(int n, T* A);
+
+// B (n x nrhs) <- U^{-T} B for the upper-triangular U from cholesky_upper.
+template <class T>
+void solve_upper_transposed(int n, int nrhs, const T* U, T* B);
+
 // Process-wide BLAS thread count (OpenBLAS is configured once; see blas_lane.h for the policy).
 void set_blas_threads(int threads);
 int blas_threads();

@@ -161,6 +161,8 @@ Napi::Value Fit(const Napi::CallbackInfo& info) {
   options.anchors[1] = static_cast<int64_t>(number_option(o, "textAnchors", 1000));
   options.lambda[0] = number_option(o, "lambdaImage", 0.5);
   options.lambda[1] = number_option(o, "lambdaText", 0.5);
+  options.kernel_width[0] = number_option(o, "imageKernelWidth", 1);
+  options.kernel_width[1] = number_option(o, "textKernelWidth", 1);
   options.alpha = number_option(o, "alpha", 1);
   options.omega = number_option(o, "omega", 0.01);
   options.ridge[0] = number_option(o, "ridgeImage", 0.1);

@@ -34,6 +34,8 @@ function withHyperParameters(cmd: Command): Command {
   return cmd
     .option('--image-anchors <k>', 'RBF anchors of the image features', positiveInt, DEFAULTS.imageAnchors)
     .option('--text-anchors <k>', 'RBF anchors of the text features', positiveInt, DEFAULTS.textAnchors)
+    .option('--image-kernel-width <x>', 'image RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.imageKernelWidth)
+    .option('--text-kernel-width <x>', 'text RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.textKernelWidth)
     .option('--lambda-image <x>', 'image reconstruction weight', nonNegative, DEFAULTS.lambdaImage)
     .option('--lambda-text <x>', 'text reconstruction weight', nonNegative, DEFAULTS.lambdaText)
     .option('--alpha <x>', 'weight of the similarity term', nonNegative, DEFAULTS.alpha)
@@ -49,6 +51,8 @@ function hyperParameters(o: Record<string, unknown>) {
   return {
     imageAnchors: o.imageAnchors as number,
     textAnchors: o.textAnchors as number,
+    imageKernelWidth: o.imageKernelWidth as number,
+    textKernelWidth: o.textKernelWidth as number,
     lambdaImage: o.lambdaImage as number,
     lambdaText: o.lambdaText as number,
     alpha: o.alpha as number,

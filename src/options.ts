@@ -7,6 +7,9 @@ export interface AscmhOptions {
   /** RBF anchors of the image / text kernel features (default 1000 / 1000, at most the training rows). */
   imageAnchors?: number;
   textAnchors?: number;
+  /** RBF width sigma of each modality as a multiple of the mean sample-anchor distance (default 1). */
+  imageKernelWidth?: number;
+  textKernelWidth?: number;
   /** Reconstruction weights lambda_1, lambda_2. */
   lambdaImage?: number;
   lambdaText?: number;
@@ -51,6 +54,8 @@ export type ResolvedOptions = Required<Omit<AscmhOptions, 'ridge'>>;
 export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   imageAnchors: 1000,
   textAnchors: 1000,
+  imageKernelWidth: 1,
+  textKernelWidth: 1,
   lambdaImage: 0.5,
   lambdaText: 0.5,
   alpha: 1,
@@ -83,6 +88,8 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
     bits,
     imageAnchors: o.imageAnchors === undefined ? Math.min(DEFAULTS.imageAnchors, trainingRows) : (o.imageAnchors as number),
     textAnchors: o.textAnchors === undefined ? Math.min(DEFAULTS.textAnchors, trainingRows) : (o.textAnchors as number),
+    imageKernelWidth: pick('imageKernelWidth'),
+    textKernelWidth: pick('textKernelWidth'),
     lambdaImage: pick('lambdaImage'),
     lambdaText: pick('lambdaText'),
     alpha: pick('alpha'),
@@ -102,7 +109,7 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
     const v = resolved[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('ERR_ASCMH_OPTION', `${key} must be a finite number >= 0`);
   }
-  for (const key of ['ridgeImage', 'ridgeText'] as const) {
+  for (const key of ['ridgeImage', 'ridgeText', 'imageKernelWidth', 'textKernelWidth'] as const) {
     const v = resolved[key];
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail('ERR_ASCMH_OPTION', `${key} must be a finite number > 0`);
   }

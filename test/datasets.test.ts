@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ASCMH, datasets, evaluate, parseNpy } from '../src/index.js';
+import { encodeNpy, readNpy } from '../src/npy.js';
+import { SHARED_DATA } from './fixtures.js';
+
+describe('synthetic data', () => {
+  it('is deterministic for a seed and has the asked shapes', () => {
+    const a = datasets.synthetic({ n: 50, classes: 4, imageDim: 9, textDim: 5, multiLabel: true, seed: 3 });
+    const b = datasets.synthetic({ n: 50, classes: 4, imageDim: 9, textDim: 5, multiLabel: true, seed: 3 });
+    expect(a.image).toMatchObject({ rows: 50, cols: 9 });
+    expect(a.text).toMatchObject({ rows: 50, cols: 5 });
+    expect(a.labels).toMatchObject({ rows: 50, cols: 4 });
+    expect(Buffer.from(a.image.data.buffer).equals(Buffer.from(b.image.data.buffer))).toBe(true);
+    for (let i = 0; i < 50; i++) expect(a.labels.data.subarray(i * 4, i * 4 + 4).some((v) => v === 1)).toBe(true);
+  });
+  it('is realistic enough that mAP rises with code length', async () => {
+    const data = datasets.synthetic({ n: 2500, classes: 10, imageDim: 64, textDim: 24, multiLabel: true, seed: 11 });
+    const { train, query } = datasets.splitQueries(data, 300);
+    const score = async (bits: number) => {
+      let sum = 0;
+      for (const seed of [0, 1]) {
+        const model = await ASCMH.fit(train, { bits, seed, imageAnchors: 400, textAnchors: 400 });
+        const r = await evaluate.evaluateCrossModal(model, query, train, 'train-codes');
+        sum += r.imageToText + r.textToImage;
+      }
+      return sum / 4;
+    };
+    const [m16, m128] = [await score(16), await score(128)];
+    expect(m128).toBeGreaterThan(m16 + 0.02);
+  });
+});
+
+describe('npy', () => {
+  it('round-trips float32, float64 and uint8 matrices', () => {
+    for (const data of [Float32Array.from([1.5, -2, 3, 4, 5, 6]), Float64Array.from([1e-300, 2, 3, 4, 5, 6]), Uint8Array.from([0, 1, 255, 3, 4, 5])]) {
+      const back = parseNpy(encodeNpy(data, [2, 3]));
+      expect(back.shape).toEqual([2, 3]);
+      expect(Array.from(back.data)).toEqual(Array.from(data));
+    }
+  });
+  it('reads Fortran order, and rejects truncated bodies and unsupported dtypes', () => {
+    const buf = Buffer.from(encodeNpy(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3]).toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1');
+    expect(Array.from(parseNpy(buf).data)).toEqual([1, 3, 5, 2, 4, 6]);
+    const whole = encodeNpy(Float32Array.from([1, 2, 3, 4]), [2, 2]);
+    expect(() => parseNpy(whole.subarray(0, whole.length - 3), 'x.npy')).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY', message: expect.stringMatching(/x.npy: truncated body/) }));
+    const int64 = Buffer.from(whole.toString('latin1').replace('<f4', '<i8'), 'latin1');
+    expect(() => parseNpy(int64)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY', message: expect.stringMatching(/unsupported dtype '<i8'/) }));
+    expect(() => parseNpy(Buffer.from('not numpy at all'))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY' }));
+  });
+  const hasNumpy = (() => {
+    try {
+      execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasNumpy)('reads files written by numpy (needs python3 with numpy)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ascmh-npy-'));
+    execFileSync('python3', ['-c', `import numpy as np
+np.save('${dir}/a.npy', np.arange(6, dtype=np.float32).reshape(2, 3))
+np.save('${dir}/f.npy', np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3)))
+np.save('${dir}/b.npy', np.array([[True, False], [False, True]]))`]);
+    expect(Array.from((await readNpy(join(dir, 'a.npy'))).data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from((await readNpy(join(dir, 'f.npy'))).data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from((await readNpy(join(dir, 'b.npy'))).data)).toEqual([1, 0, 0, 1]);
+  });
+});
+
+describe('dataset folders', () => {
+  it('loads img/txt/labels/split and rejects a folder that is not a dataset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ascmh-ds-'));
+    writeFileSync(join(dir, 'img.npy'), encodeNpy(new Float32Array(12), [4, 3]));
+    writeFileSync(join(dir, 'txt.npy'), encodeNpy(new Float32Array(8), [4, 2]));
+    writeFileSync(join(dir, 'labels.npy'), encodeNpy(Uint8Array.from([1, 0, 0, 1, 1, 1, 0, 1]), [4, 2]));
+    writeFileSync(join(dir, 'split.json'), JSON.stringify({ train: { start: 0, stop: 3 }, query: [3], database: { start: 0, stop: 3 } }));
+    const ds = await datasets.loadDataset(dir);
+    expect(ds.split).toEqual({ train: [0, 1, 2], query: [3], database: [0, 1, 2] });
+    expect(ds.image).toMatchObject({ rows: 4, cols: 3 });
+    await expect(datasets.loadDataset(tmpdir())).rejects.toMatchObject({ code: 'ERR_ASCMH_FILE' });
+    writeFileSync(join(dir, 'split.json'), JSON.stringify({ train: { start: 0, stop: 9 }, query: [3], database: [0] }));
+    await expect(datasets.loadDataset(dir)).rejects.toMatchObject({ code: 'ERR_ASCMH_DATASET' });
+  });
+  it.skipIf(!existsSync(join(SHARED_DATA, 'wiki')))('loads the real Wiki set (needs ../shared/data/wiki)', async () => {
+    const ds = await datasets.loadDataset(join(SHARED_DATA, 'wiki'));
+    expect(ds.image).toMatchObject({ rows: 2866, cols: 128 });
+    expect(ds.text).toMatchObject({ rows: 2866, cols: 10 });
+    expect(ds.split.train).toHaveLength(2173);
+    expect(ds.split.query).toHaveLength(693);
+  });
+});
