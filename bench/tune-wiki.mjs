@@ -24,6 +24,10 @@ if (side === 'image') {
     for (const imageKernelWidth of [0.5, 0.7, 1, 1.4])
       for (const ridgeImage of [0.3, 1, 3])
         grid.push({ imageAnchors, imageKernelWidth, ridgeImage, textAnchors: 300, ridgeText: 0.03 });
+} else if (side === 'text-fine') {
+  for (const textKernelWidth of [0.25, 0.35, 0.5])
+    for (const ridgeText of [0.0003, 0.001, 0.003])
+      grid.push({ imageAnchors: 500, imageKernelWidth: 0.7, ridgeImage: 1, textAnchors: 300, textKernelWidth, ridgeText });
 } else {
   for (const textAnchors of [300, 1000])
     for (const textKernelWidth of [0.5, 0.7, 1, 1.4])
