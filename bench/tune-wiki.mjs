@@ -24,6 +24,10 @@ if (side === 'image') {
     for (const imageKernelWidth of [0.5, 0.7, 1, 1.4])
       for (const ridgeImage of [0.3, 1, 3])
         grid.push({ imageAnchors, imageKernelWidth, ridgeImage, textAnchors: 300, ridgeText: 0.03 });
+} else if (side === 'probe') {
+  const base = { imageAnchors: 500, imageKernelWidth: 0.7, ridgeImage: 1, textAnchors: 300, textKernelWidth: 0.5, ridgeText: 0.001 };
+  for (const patch of [{}, { iterations: 3 }, { iterations: 30 }, { omega: 1e4 }, { omega: 1e6 }, { imageAnchors: 800 }, { imageAnchors: 1000, imageKernelWidth: 0.5 }, { alpha: 100 }])
+    grid.push({ ...base, ...patch });
 } else if (side === 'text-fine') {
   for (const textKernelWidth of [0.25, 0.35, 0.5])
     for (const ridgeText of [0.0003, 0.001, 0.003])

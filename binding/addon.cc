@@ -3,6 +3,7 @@
 
 #include "linalg.h"
 #include "popcount.h"
+#include "source_hash.h"
 #include "thread_pool.h"
 
 namespace ascmh {

@@ -304,8 +304,9 @@ std::vector<T> materialize_latent(const Problem<T>& P, const TrainOptions& o, co
   return V;
 }
 
+// Returns the number of bits that changed.
 template <class T>
-void b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
+int64_t b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
   const int r = P.r, c = P.c;
   const int64_t n = P.n;
   // argument = [r alpha R V G^T, omega M] [G; L]
@@ -319,9 +320,13 @@ void b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
     }
   std::vector<T> arg((size_t)r * n);
   gemm<T>(Op::N, Op::N, r, (int)n, 2 * c, 1, H.data(), 2 * c, P.GL.data(), (int)n, 0, arg.data(), (int)n);
-  for (size_t i = 0; i < arg.size(); ++i)
-    if (arg[i] > 0) S.B[i] = 1;
-    else if (arg[i] < 0) S.B[i] = -1;  // exactly 0: keep the previous bit
+  int64_t changed = 0;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    const T bit = arg[i] > 0 ? T(1) : arg[i] < 0 ? T(-1) : S.B[i];  // exactly 0: keep the previous bit
+    changed += bit != S.B[i];
+    S.B[i] = bit;
+  }
+  return changed;
 }
 
 template <class T>
@@ -522,6 +527,7 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
     m_step(P, o, S);
   }
 
+  double previous_total = 0;
   for (int it = 1; it <= o.iterations; ++it) {
     check_cancel(cancel);
     IterationReport rep;
@@ -532,13 +538,19 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       compute_E(P, S);
       r_step(P, S);
       v_step(P, o, S);
-      b_step(P, o, S);
+      const int64_t changed = b_step(P, o, S);
       compute_E(P, S);
       rep = objective(P, o, S);
+      rep.changed_bits = changed;
     }
     rep.iteration = it;
+    const double total = rep.reconstruction + rep.similarity + rep.label;
+    result.converged = o.tolerance > 0 && it > 1 && rep.changed_bits == 0 &&
+                       std::fabs(previous_total - total) <= o.tolerance * std::fabs(total);
+    previous_total = total;
     result.history.push_back(rep);
     if (progress) progress(rep);
+    if (result.converged) break;
   }
   result.seconds_iterations = std::chrono::duration<double>(clock::now() - t1).count();
   check_cancel(cancel);

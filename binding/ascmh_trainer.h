@@ -25,7 +25,8 @@ struct TrainOptions {
   double alpha = 1.0;                 // similarity term
   double omega = 0.01;                // label term
   double ridge[2] = {0.1, 0.1};       // kernel ridge regression of the image / text hash function
-  int iterations = 10;
+  int iterations = 10;               // the most; fewer once converged
+  double tolerance = 1e-6;           // converged: no bit of B changed and |dJ| <= tolerance |J|; 0 = never
   uint64_t seed = 0;
   double eps = 1e-6;                  // guards empty classes in the M-step
   bool keep_latent = false;           // also return V, R, M (diagnostics and tests)
@@ -35,6 +36,7 @@ struct IterationReport {
   int iteration = 0;  // 1-based
   double reconstruction = 0, similarity = 0, label = 0;
   int latent_rank = 0;  // rank r' of C J at this V-step
+  int64_t changed_bits = 0;  // bits of B the B-step flipped
 };
 
 template <class T>
@@ -44,6 +46,7 @@ struct TrainResult {
   std::vector<int8_t> B;        // r x n, +1 / -1
   std::vector<IterationReport> history;
   std::vector<T> V, R, M;       // when keep_latent
+  bool converged = false;
   double seconds_features = 0, seconds_iterations = 0, seconds_hash = 0;
 };
 

@@ -62,6 +62,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
       o.Set("similarity", reports[i].similarity);
       o.Set("label", reports[i].label);
       o.Set("latentRank", reports[i].latent_rank);
+      o.Set("changedBits", static_cast<double>(reports[i].changed_bits));
       try {
         on_progress_.Call({o});
       } catch (const Napi::Error&) {
@@ -105,9 +106,11 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
       h.Set("similarity", result_.history[i].similarity);
       h.Set("label", result_.history[i].label);
       h.Set("latentRank", result_.history[i].latent_rank);
+      h.Set("changedBits", static_cast<double>(result_.history[i].changed_bits));
       history.Set(i, h);
     }
     out.Set("history", history);
+    out.Set("converged", result_.converged);
     Napi::Object seconds = Napi::Object::New(env);
     seconds.Set("features", result_.seconds_features);
     seconds.Set("iterations", result_.seconds_iterations);
@@ -168,6 +171,7 @@ Napi::Value Fit(const Napi::CallbackInfo& info) {
   options.ridge[0] = number_option(o, "ridgeImage", 0.1);
   options.ridge[1] = number_option(o, "ridgeText", 0.1);
   options.iterations = static_cast<int>(number_option(o, "iterations", 10));
+  options.tolerance = number_option(o, "tolerance", 1e-6);
   options.seed = static_cast<uint64_t>(number_option(o, "seed", 0));
   options.keep_latent = o.Get("keepLatent").ToBoolean();
   const bool single = o.Get("precision").IsString() && o.Get("precision").As<Napi::String>().Utf8Value() == "float32";

@@ -43,7 +43,8 @@ function withHyperParameters(cmd: Command): Command {
     .option('--ridge <x>', 'ridge of both hash-function regressions')
     .option('--ridge-image <x>', `ridge of the image hash function (default ${DEFAULTS.ridgeImage})`, nonNegative)
     .option('--ridge-text <x>', `ridge of the text hash function (default ${DEFAULTS.ridgeText})`, nonNegative)
-    .option('--iterations <t>', 'alternating iterations', positiveInt, DEFAULTS.iterations)
+    .option('--iterations <t>', 'most alternating iterations', positiveInt, DEFAULTS.iterations)
+    .option('--tolerance <x>', 'stop once no code bit changes and the objective moves by at most this fraction (0: never)', nonNegative, DEFAULTS.tolerance)
     .addOption(new Option('--precision <p>', 'arithmetic').choices(['float64', 'float32']).default(DEFAULTS.precision));
 }
 
@@ -61,6 +62,7 @@ function hyperParameters(o: Record<string, unknown>) {
     ridgeImage: o.ridgeImage as number | undefined,
     ridgeText: o.ridgeText as number | undefined,
     iterations: o.iterations as number,
+    tolerance: o.tolerance as number,
     precision: o.precision as 'float64' | 'float32',
   };
 }

@@ -125,7 +125,10 @@ function range(r: { start: number; stop: number }): number[] {
  * { train, query, database } as { start, stop } ranges or index lists.
  */
 export async function loadDataset(dir: string): Promise<Dataset> {
-  const [img, txt, lab] = await Promise.all(['img.npy', 'txt.npy', 'labels.npy'].map((f) => readNpy(join(dir, f))));
+  // One at a time, so a missing file is reported in a fixed order.
+  const img = await readNpy(join(dir, 'img.npy'));
+  const txt = await readNpy(join(dir, 'txt.npy'));
+  const lab = await readNpy(join(dir, 'labels.npy'));
   let split;
   try {
     split = JSON.parse(await readFile(join(dir, 'split.json'), 'utf8'));

@@ -40,6 +40,7 @@ export async function writeModelFile(path: string, state: ModelState): Promise<v
       hash: hashMeta,
       trainingCodes: { count: state.trainingCodes.count, bits: state.trainingCodes.bits },
       history: state.history,
+      converged: state.converged,
       seconds: state.seconds,
       sections,
     }),
@@ -132,6 +133,7 @@ export async function readModelFile(path: string): Promise<ModelState> {
     text: hashOf('text'),
     trainingCodes: { count, bits, data: codes },
     history: header.history ?? [],
+    converged: Boolean(header.converged),
     seconds: header.seconds,
   };
 }

@@ -53,6 +53,8 @@ export interface ModelState {
   text: HashFunctionParameters;
   trainingCodes: Codes;
   history: Omit<FitProgress, 'iterations'>[];
+  /** Whether training stopped early by the convergence criterion. */
+  converged?: boolean;
   seconds: { features: number; iterations: number; hashFunctions: number; total: number };
   latent?: LatentState;
 }
@@ -63,6 +65,7 @@ export class ASCMH implements CrossModalHashModel {
   readonly options: ResolvedOptions;
   readonly history: ModelState['history'];
   readonly seconds: ModelState['seconds'];
+  readonly converged: boolean;
   /** V, R, M, B of the last iteration, when fit was asked to keep them. */
   readonly latent?: LatentState;
   private readonly hash: Record<Modality, HashFunctionParameters>;
@@ -76,6 +79,7 @@ export class ASCMH implements CrossModalHashModel {
     this.codes = state.trainingCodes;
     this.history = state.history;
     this.seconds = state.seconds;
+    this.converged = Boolean(state.converged);
     this.latent = state.latent;
   }
 
@@ -120,6 +124,7 @@ export class ASCMH implements CrossModalHashModel {
       text: hashOf(1),
       trainingCodes: { count: image.rows, bits: resolved.bits, data: raw.codes },
       history: raw.history,
+      converged: raw.converged,
       seconds: { ...raw.seconds, total },
       latent: keepLatent ? { V: raw.V, R: raw.R, M: raw.M, B: raw.B } : undefined,
     });
@@ -178,6 +183,7 @@ export class ASCMH implements CrossModalHashModel {
       text: this.hash.text,
       trainingCodes: this.codes,
       history: this.history,
+      converged: this.converged,
       seconds: this.seconds,
     });
   }

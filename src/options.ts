@@ -4,10 +4,10 @@ import { fail } from './errors.js';
 export interface AscmhOptions {
   /** Code length in bits, 8 to 1024. */
   bits: number;
-  /** RBF anchors of the image / text kernel features (default 1000 / 1000, at most the training rows). */
+  /** RBF anchors of the image / text kernel features (default 500 / 300, capped at the training rows). */
   imageAnchors?: number;
   textAnchors?: number;
-  /** RBF width sigma of each modality as a multiple of the mean sample-anchor distance (default 1). */
+  /** RBF width sigma of each modality as a multiple of the mean sample-anchor distance (default 0.7 / 0.5). */
   imageKernelWidth?: number;
   textKernelWidth?: number;
   /** Reconstruction weights lambda_1, lambda_2. */
@@ -22,8 +22,11 @@ export interface AscmhOptions {
   /** ...or of each modality's own (each overrides `ridge`). */
   ridgeImage?: number;
   ridgeText?: number;
-  /** Alternating iterations T. */
+  /** Most alternating iterations T. */
   iterations?: number;
+  /** Stop early once an iteration flips no bit of B and changes the objective by at most
+   * tolerance * |objective| (the paper's "until convergence"); 0 always runs every iteration. */
+  tolerance?: number;
   /** Seed of anchors and initialisation: the same data, options and seed give identical codes. */
   seed?: number;
   /** Arithmetic of the kernel features and the update steps. */
@@ -47,22 +50,25 @@ export interface FitProgress {
   label: number;
   /** Rank of C J at this V-step; below `bits` the V-step completed V with random directions. */
   latentRank: number;
+  /** Bits of B the B-step flipped. */
+  changedBits: number;
 }
 
 export type ResolvedOptions = Required<Omit<AscmhOptions, 'ridge'>>;
 
 export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
-  imageAnchors: 1000,
-  textAnchors: 1000,
-  imageKernelWidth: 1,
-  textKernelWidth: 1,
+  imageAnchors: 500,
+  textAnchors: 300,
+  imageKernelWidth: 0.7,
+  textKernelWidth: 0.5,
   lambdaImage: 0.5,
   lambdaText: 0.5,
   alpha: 1,
   omega: 0.01,
-  ridgeImage: 0.1,
-  ridgeText: 0.1,
+  ridgeImage: 1,
+  ridgeText: 0.001,
   iterations: 10,
+  tolerance: 1e-6,
   seed: 0,
   precision: 'float64',
 };
@@ -97,6 +103,7 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
     ridgeImage: (o.ridgeImage ?? o.ridge ?? DEFAULTS.ridgeImage) as number,
     ridgeText: (o.ridgeText ?? o.ridge ?? DEFAULTS.ridgeText) as number,
     iterations: pick('iterations'),
+    tolerance: pick('tolerance'),
     seed: pick('seed'),
     precision: pick('precision'),
   };
@@ -115,6 +122,9 @@ export function resolveOptions(options: unknown, trainingRows: number): Resolved
   }
   if (!Number.isInteger(resolved.iterations) || resolved.iterations < 0 || resolved.iterations > 10000) {
     fail('ERR_ASCMH_OPTION', 'iterations must be an integer from 0 to 10000');
+  }
+  if (typeof resolved.tolerance !== 'number' || !(resolved.tolerance >= 0) || !Number.isFinite(resolved.tolerance)) {
+    fail('ERR_ASCMH_OPTION', 'tolerance must be a finite number >= 0');
   }
   if (!Number.isSafeInteger(resolved.seed) || resolved.seed < 0) fail('ERR_ASCMH_OPTION', 'seed must be a non-negative safe integer');
   if (resolved.precision !== 'float64' && resolved.precision !== 'float32') {

@@ -56,6 +56,7 @@ describe('fit rejects bad input with a coded error', () => {
     await rejects(good, { ...opts, ridge: 0 }, 'ERR_ASCMH_OPTION');
     await rejects(good, { ...opts, iterations: 2.5 }, 'ERR_ASCMH_OPTION');
     await rejects(good, { ...opts, seed: -3 }, 'ERR_ASCMH_OPTION');
+    await rejects(good, { ...opts, tolerance: -1 }, 'ERR_ASCMH_OPTION');
     await rejects(good, { ...opts, precision: 'float16' }, 'ERR_ASCMH_OPTION');
     await rejects(good, { ...opts, bitz: 3 }, 'ERR_ASCMH_OPTION', /unknown option 'bitz'/);
   });
@@ -75,7 +76,7 @@ describe('fit rejects bad input with a coded error', () => {
 describe('progress, cancellation and the event loop', () => {
   it('reports every iteration with the three objective terms', async () => {
     const seen: number[] = [];
-    const model = await ASCMH.fit(good, { ...opts, iterations: 4 }, {
+    const model = await ASCMH.fit(good, { ...opts, iterations: 4, tolerance: 0 }, {
       onProgress: (p) => {
         seen.push(p.iteration);
         expect(p.iterations).toBe(4);
@@ -88,7 +89,7 @@ describe('progress, cancellation and the event loop', () => {
   it('an AbortSignal cancels within one iteration with an AbortError', async () => {
     const controller = new AbortController();
     const seen: number[] = [];
-    const run = ASCMH.fit(good, { ...opts, iterations: 500 }, {
+    const run = ASCMH.fit(good, { ...opts, iterations: 500, tolerance: 0 }, {
       signal: controller.signal,
       onProgress: (p) => {
         seen.push(p.iteration);
@@ -98,6 +99,15 @@ describe('progress, cancellation and the event loop', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_ASCMH_CANCELLED' });
     expect(seen.length).toBeLessThan(500);
   });
+  it('stops early once converged, and says so', async () => {
+    const model = await ASCMH.fit(good, { ...opts, iterations: 200 });
+    expect(model.converged).toBe(true);
+    expect(model.history.length).toBeLessThan(200);
+    expect(model.history.at(-1)!.changedBits).toBe(0);
+    const all = await ASCMH.fit(good, { ...opts, iterations: 12, tolerance: 0 });
+    expect(all.history).toHaveLength(12);
+    expect(all.converged).toBe(false);
+  });
   it('an already-aborted signal rejects at once', async () => {
     await expect(ASCMH.fit(good, opts, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED' });
   });
@@ -105,7 +115,7 @@ describe('progress, cancellation and the event loop', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const big = smallSet(1500, 9);
-    await ASCMH.fit(big, { bits: 64, imageAnchors: 600, textAnchors: 600, iterations: 30 });
+    await ASCMH.fit(big, { bits: 64, imageAnchors: 600, textAnchors: 600, iterations: 30, tolerance: 0 });
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(5);
   });

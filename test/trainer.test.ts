@@ -48,8 +48,8 @@ function checkLatent(V: Mat) {
 }
 
 describe('kernel features', () => {
-  it('anchors are training rows, sigma is the mean sample-anchor distance, the mean is the training mean', () => {
-    for (const modality of ['image', 'text'] as const) {
+  it('anchors are training rows, sigma is width x the mean sample-anchor distance, the mean is the training mean', () => {
+    for (const [modality, width] of [['image', o.imageKernelWidth], ['text', o.textKernelWidth]] as const) {
       const h = m1.hashFunction(modality), X = data[modality];
       for (let j = 0; j < h.count; j++) {
         const anchor = Array.from(h.anchors.slice(j * h.dim, (j + 1) * h.dim));
@@ -63,7 +63,7 @@ describe('kernel features', () => {
           for (let f = 0; f < h.dim; f++) d2 += (X.data[i * h.dim + f] - h.anchors[j * h.dim + f]) ** 2;
           total += Math.sqrt(d2);
         }
-      expect(Math.abs(h.sigma - total / (n * h.count)) / h.sigma).toBeLessThan(1e-12);
+      expect(Math.abs(h.sigma - (width * total) / (n * h.count)) / h.sigma).toBeLessThan(1e-12);
       const raw = kernelFeatures(modality, false);
       for (let j = 0; j < h.count; j++) {
         const mean = raw.a.slice(j * n, (j + 1) * n).reduce((x, y) => x + y, 0) / n;

@@ -1,0 +1,18 @@
+# Writes OUT (a header defining ASCMH_SOURCE_HASH): sha256 over "sha256(file) path\n" for every
+# file under binding/ and CMakeLists.txt, sorted by path. Run at build time, so any edit counts.
+file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/binding/*")
+list(APPEND files "CMakeLists.txt")
+list(SORT files)
+set(manifest "")
+foreach(rel IN LISTS files)
+  file(SHA256 "${ROOT}/${rel}" h)
+  string(APPEND manifest "${h} ${rel}\n")
+endforeach()
+string(SHA256 hash "${manifest}")
+set(content "#pragma once\n#define ASCMH_SOURCE_HASH \"${hash}\"\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+endif()
+if(NOT "${old}" STREQUAL "${content}")
+  file(WRITE "${OUT}" "${content}")
+endif()
