@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <type_traits>
 
 #include "blas_lane.h"
 #include "linalg.h"
@@ -11,7 +12,11 @@
 namespace ascmh {
 namespace {
 
-constexpr double kRankTolerance = 1e-8;
+// Eigenvalues of S = (C J)(C J)^T below this fraction of the largest count as zero: an eigenvector
+// of eigenvalue w is accurate to about eps * max(w) / w, so 1e-8 keeps V V^T = n I to ~1e-10 in
+// double precision (the method page suggests 1e-10, which leaves errors of 1e-7); float needs more.
+template <class T>
+constexpr double kRankTolerance = std::is_same<T, float>::value ? 1e-4 : 1e-8;
 
 template <class T>
 std::vector<T> transpose(const std::vector<T>& A, int rows, int cols) {
@@ -31,7 +36,7 @@ int symmetric_eigen(std::vector<T>& S, int r, std::vector<T>& w) {
   if (!(top > 0)) return 0;
   int rank = 0;
   for (int j = 0; j < r; ++j)
-    if (w[j] > static_cast<T>(kRankTolerance) * top) ++rank;
+    if (w[j] > static_cast<T>(kRankTolerance<T>) * top) ++rank;
   return rank;
 }
 
