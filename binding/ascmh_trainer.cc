@@ -371,49 +371,6 @@ void check_cancel(const std::atomic<bool>* cancel) {
 }  // namespace
 
 template <class T>
-std::vector<T> latent_closed_form(const std::vector<T>& CJ, int r, int64_t n, Rng& rng, int* rank_out) {
-  std::vector<T> U((size_t)r * r), w;
-  syrk<T>(Op::N, r, (int)n, 1, CJ.data(), (int)n, 0, U.data(), r);
-  const int rank = symmetric_eigen(U, r, w);
-  *rank_out = rank;
-  // Q: n x r, column j = (C J)^T u_j / sqrt(w_j) for the kept eigenvalues, random orthonormal
-  // columns orthogonal to 1 and to the kept ones otherwise.
-  std::vector<T> Q((size_t)n * r, 0);
-  std::vector<double> col(n);
-  std::vector<std::vector<double>> basis;
-  basis.emplace_back(n, 1.0 / std::sqrt(static_cast<double>(n)));
-  const int first_kept = r - rank;
-  for (int j = first_kept; j < r; ++j) {
-    const double scale = 1.0 / std::sqrt(static_cast<double>(w[j]));
-    for (int64_t t = 0; t < n; ++t) {
-      double s = 0;
-      for (int i = 0; i < r; ++i) s += double(CJ[(size_t)i * n + t]) * U[(size_t)i * r + j];
-      col[t] = s * scale;
-    }
-    for (int64_t t = 0; t < n; ++t) Q[(size_t)t * r + j] = static_cast<T>(col[t]);
-    basis.push_back(col);
-  }
-  for (int j = 0; j < first_kept; ++j) {
-    for (int64_t t = 0; t < n; ++t) col[t] = rng.gaussian();
-    for (int pass = 0; pass < 2; ++pass)  // Gram-Schmidt twice for orthogonality to working precision
-      for (const auto& b : basis) {
-        double d = 0;
-        for (int64_t t = 0; t < n; ++t) d += col[t] * b[t];
-        for (int64_t t = 0; t < n; ++t) col[t] -= d * b[t];
-      }
-    double norm = 0;
-    for (double v : col) norm += v * v;
-    norm = std::sqrt(norm);
-    for (auto& v : col) v /= norm;
-    for (int64_t t = 0; t < n; ++t) Q[(size_t)t * r + j] = static_cast<T>(col[t]);
-    basis.push_back(col);
-  }
-  std::vector<T> V((size_t)r * n);
-  gemm<T>(Op::N, Op::T, r, (int)n, r, std::sqrt(static_cast<T>(n)), U.data(), r, Q.data(), r, 0, V.data(), (int)n);
-  return V;
-}
-
-template <class T>
 TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
                            const TrainOptions& o, const std::function<void(const IterationReport&)>& progress,
                            const std::atomic<bool>* cancel) {
@@ -596,7 +553,5 @@ template TrainResult<double> train_ascmh<double>(const MatrixView&, const Matrix
 template TrainResult<float> train_ascmh<float>(const MatrixView&, const MatrixView&, const uint8_t*, int64_t,
                                                const TrainOptions&, const std::function<void(const IterationReport&)>&,
                                                const std::atomic<bool>*);
-template std::vector<double> latent_closed_form<double>(const std::vector<double>&, int, int64_t, Rng&, int*);
-template std::vector<float> latent_closed_form<float>(const std::vector<float>&, int, int64_t, Rng&, int*);
 
 }  // namespace ascmh

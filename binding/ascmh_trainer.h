@@ -3,8 +3,8 @@
 // The loop never forms V (r x n) in the common case: with Phi centred, V = T (C J) for an r x r
 // matrix T, so it tracks A = V Phi^T (r x K) and V G^T (r x c) and updates them through the K x K
 // Gram matrix of the kernel features. Each iteration then costs O(r K^2 + r c n + r^3) instead of
-// O(r K n), and the result is the same V, R, M, B as the page's steps. V is built explicitly only
-// at initialisation, when C J is rank-deficient (random completion) and on request.
+// O(r K n), and the result is the same V, R, M, B as the page's steps. V itself is built only on
+// request (keep_latent).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -59,10 +59,5 @@ template <class T>
 TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
                            const TrainOptions& options, const std::function<void(const IterationReport&)>& progress,
                            const std::atomic<bool>* cancel);
-
-// The page's V-step closed form on an explicit, row-centred r x n matrix CJ (also used to
-// initialise V from a Gaussian matrix). Returns V with V V^T = n I and V 1 = 0; writes r'.
-template <class T>
-std::vector<T> latent_closed_form(const std::vector<T>& CJ, int r, int64_t n, Rng& rng, int* rank);
 
 }  // namespace ascmh

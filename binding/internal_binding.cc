@@ -93,23 +93,6 @@ Napi::Value Posv(const Napi::CallbackInfo& info) {
   });
 }
 
-// latentClosedForm(CJ, r, n, seed) -> { V, rank }
-Napi::Value LatentClosedForm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int r = int_arg(info, 1);
-  const int64_t n = info[2].As<Napi::Number>().Int64Value();
-  auto CJ = f64(env, info[0], (size_t)r * n, "CJ");
-  Rng rng(static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()));
-  return guarded(env, [&]() -> Napi::Value {
-    int rank = 0;
-    auto V = latent_closed_form<double>(CJ, r, n, rng, &rank);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("V", copy_to_js(env, V));
-    o.Set("rank", rank);
-    return o;
-  });
-}
-
 // rbfFeatures({count, dim, anchors, sigma, mean}, X) -> rows x count
 Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -152,7 +135,6 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("gesvd", Napi::Function::New(env, Gesvd));
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
-  internal.Set("latentClosedForm", Napi::Function::New(env, LatentClosedForm));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
   exports.Set("_internal", internal);
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite, "findNonFinite"));

@@ -66,33 +66,3 @@ describe('posv', () => {
     expect(() => L.posv(2, 1, A, Float64Array.from([1, 1]))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE' }));
   });
 });
-
-describe('V-step closed form (explicit)', () => {
-  const check = (r: number, n: number, CJ: Float64Array, expectedRank: number) => {
-    const { V, rank } = L.latentClosedForm(CJ, r, n, 9);
-    expect(rank).toBe(expectedRank);
-    const Vm = { rows: r, cols: n, a: V };
-    const VVt = mul(Vm, t(Vm));
-    expect(maxAbsDiff(VVt.a, identity(r).a.map((x) => x * n)) / n).toBeLessThan(1e-10);
-    for (let i = 0; i < r; i++) expect(Math.abs(V.slice(i * n, (i + 1) * n).reduce((a: number, b: number) => a + b, 0)) / n).toBeLessThan(1e-10);
-    // Optimal: tr(V (CJ)^T) = sqrt(n) * sum of singular values of CJ.
-    const C = { rows: r, cols: n, a: CJ };
-    const tr = mul(Vm, t(C)).a.filter((_, i) => i % (r + 1) === 0).reduce((a, b) => a + b, 0);
-    // Singular values of a CJ of known rank; the exact zeros are dropped, not square-rooted noise.
-    const w = symmetricEigenvalues(mul(C, t(C))).slice(r - expectedRank);
-    const nuclear = w.reduce((s, x) => s + Math.sqrt(x), 0);
-    expect(Math.abs(tr - Math.sqrt(n) * nuclear)).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.sqrt(n) * nuclear));
-  };
-  const centred = (r: number, n: number, rankOf: number) => {
-    const a = randomMat(r, rankOf, 10), b = randomMat(rankOf, n, 11);
-    const C = mul(a, b);
-    for (let i = 0; i < r; i++) {
-      const mean = C.a.slice(i * n, (i + 1) * n).reduce((x, y) => x + y, 0) / n;
-      for (let j = 0; j < n; j++) C.a[i * n + j] -= mean;
-    }
-    return C.a;
-  };
-  it('full rank', () => check(6, 40, centred(6, 40, 6), 6));
-  it('rank-deficient: completed with random directions orthogonal to 1 and the kept ones', () => check(8, 40, centred(8, 40, 3), 3));
-  it('all zero', () => check(4, 20, new Float64Array(80), 0));
-});
