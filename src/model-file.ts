@@ -82,6 +82,16 @@ export async function readModelFile(path: string): Promise<ModelState> {
     const e = err as NodeJS.ErrnoException;
     throw new AscmhError('ERR_ASCMH_MODEL_READ', `cannot read model file ${path}: ${e.code ?? e.message}`);
   }
+  try {
+    return parseModel(file, path);
+  } catch (err) {
+    // A header that passed the checksum but has the wrong structure (a forged or buggy writer).
+    if (err instanceof AscmhError) throw err;
+    corrupt(path, `unexpected structure (${(err as Error).message})`);
+  }
+}
+
+function parseModel(file: Buffer, path: string): ModelState {
   if (file.length < 16 + DIGEST || !file.subarray(0, 8).equals(MAGIC)) {
     fail('ERR_ASCMH_MODEL_FORMAT', `${path} is not an ascmh model file (no ASCMHMDL signature)`);
   }
@@ -100,6 +110,9 @@ export async function readModelFile(path: string): Promise<ModelState> {
     header = JSON.parse(body.subarray(16, 16 + headerLength).toString('utf8'));
   } catch {
     corrupt(path, 'header is not JSON');
+  }
+  if (!header || !Array.isArray(header.sections) || !header.options || !Number.isInteger(header.options.bits) || !header.trainingCodes) {
+    corrupt(path, 'header lacks sections, options or training codes');
   }
   const prefix = 16 + Math.ceil(headerLength / 8) * 8;
   const arrays = new Map<string, Float64Array | Float32Array | Uint8Array>();

@@ -77,6 +77,18 @@ describe('save and load', () => {
     await expect(ASCMH.load(join(dir, 'v99'))).rejects.toMatchObject({ code: 'ERR_ASCMH_MODEL_VERSION', message: expect.stringMatching(/version 99/) });
     await expect(ASCMH.load(join(dir, 'absent'))).rejects.toMatchObject({ code: 'ERR_ASCMH_MODEL_READ' });
   });
+  it('a checksummed file with a wrong header structure is refused, not crashed on', async () => {
+    const { createHash } = await import('node:crypto');
+    const header = Buffer.from(JSON.stringify({ method: 'ascmh', sections: 5 }));
+    const body = Buffer.alloc(16 + Math.ceil(header.length / 8) * 8);
+    body.write('ASCMHMDL', 0, 'latin1');
+    body.writeUInt32LE(1, 8);
+    body.writeUInt32LE(header.length, 12);
+    header.copy(body, 16);
+    const p = join(dir, 'forged');
+    writeFileSync(p, Buffer.concat([body, createHash('sha256').update(body).digest()]));
+    await expect(ASCMH.load(p)).rejects.toMatchObject({ code: 'ERR_ASCMH_MODEL_CORRUPT' });
+  });
   it('a failed save leaves an existing model file intact', async () => {
     const before = readFileSync(path);
     await expect(model.save(join(dir, 'no-such-dir', 'm.ascmh'))).rejects.toThrow();
