@@ -160,3 +160,72 @@ export async function loadDataset(dir: string): Promise<Dataset> {
 export function selectRows(data: TrainingData, rows: number[]): TrainingData {
   return { image: pickRows(data.image, rows), text: pickRows(data.text, rows), labels: pickRows(data.labels, rows) };
 }
+
+export interface NusWideLikeOptions {
+  n?: number;
+  /** 10 or 21 concepts, as in NUS-WIDE's two usual label sets. */
+  concepts?: 10 | 21;
+  imageDim?: number;
+  textDim?: number;
+  seed?: number;
+}
+
+/**
+ * NUS-WIDE-shaped data: sparse, non-negative bag-of-words image features (500 visual words) and
+ * binary tag vectors (1,000 tags) whose statistics depend on the labels; concepts with skewed
+ * frequencies (about 30% down to 2%) and one to four labels per item. The real features are not
+ * available here; this keeps their shape, sparsity and multi-label structure for scaling work.
+ */
+export function nusWideLike(options: NusWideLikeOptions = {}): TrainingData {
+  const { n = 10000, concepts = 10, imageDim = 500, textDim = 1000, seed = 0 } = options;
+  if (concepts !== 10 && concepts !== 21) fail('ERR_ASCMH_OPTION', 'nusWideLike: concepts must be 10 or 21');
+  for (const [k, v] of Object.entries({ n, imageDim, textDim })) {
+    if (!Number.isInteger(v) || v < 1) fail('ERR_ASCMH_OPTION', `nusWideLike: ${k} must be a positive integer`);
+  }
+  const rng = new SeededRandom(seed);
+  // Zipf-like concept frequencies: the commonest concept about 15x the rarest.
+  const weight = Array.from({ length: concepts }, (_, c) => 1 / (c + 1) ** 0.9);
+  const total = weight.reduce((a, b) => a + b, 0);
+  const cumulative = weight.map((_, c) => weight.slice(0, c + 1).reduce((a, b) => a + b, 0) / total);
+  const pickConcept = () => {
+    const u = rng.uniform();
+    const c = cumulative.findIndex((x) => u < x);
+    return c < 0 ? concepts - 1 : c;
+  };
+  // Each concept prefers ~40 visual words and ~30 tags; a shared background covers the rest.
+  const prefer = (dim: number, count: number) => Array.from({ length: concepts }, () => Int32Array.from({ length: count }, () => rng.int(dim)));
+  const visualWords = prefer(imageDim, 40);
+  const conceptTags = prefer(textDim, 30);
+  const image = new Float32Array(n * imageDim);
+  const text = new Float32Array(n * textDim);
+  const labels = new Uint8Array(n * concepts);
+  const mine: number[] = [];
+  for (let i = 0; i < n; i++) {
+    mine.length = 0;
+    const count = 1 + (rng.uniform() < 0.5 ? 0 : rng.uniform() < 0.5 ? 1 : rng.uniform() < 0.6 ? 2 : 3);
+    while (mine.length < count) {
+      const c = pickConcept();
+      if (!mine.includes(c)) mine.push(c);
+    }
+    for (const c of mine) labels[i * concepts + c] = 1;
+    const img = image.subarray(i * imageDim, (i + 1) * imageDim);
+    const words = 150 + rng.int(250);
+    for (let w = 0; w < words; w++) {
+      const fromConcept = rng.uniform() < 0.55;
+      const word = fromConcept ? visualWords[mine[rng.int(mine.length)]][rng.int(40)] : rng.int(imageDim);
+      img[word] += 1;
+    }
+    for (let d = 0; d < imageDim; d++) img[d] /= words;
+    const tags = 2 + rng.int(8);
+    for (let t = 0; t < tags; t++) {
+      const fromConcept = rng.uniform() < 0.7;
+      const tag = fromConcept ? conceptTags[mine[rng.int(mine.length)]][rng.int(30)] : rng.int(textDim);
+      text[i * textDim + tag] = 1;
+    }
+  }
+  return {
+    image: { rows: n, cols: imageDim, data: image },
+    text: { rows: n, cols: textDim, data: text },
+    labels: { rows: n, cols: concepts, data: labels },
+  };
+}

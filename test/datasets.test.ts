@@ -93,3 +93,35 @@ describe('dataset folders', () => {
     expect(ds.split.query).toHaveLength(693);
   });
 });
+
+describe('NUS-WIDE-shaped data', () => {
+  it('has the shape, sparsity and multi-label structure it promises', () => {
+    const d = datasets.nusWideLike({ n: 2000, concepts: 21, seed: 4 });
+    expect(d.image).toMatchObject({ rows: 2000, cols: 500 });
+    expect(d.text).toMatchObject({ rows: 2000, cols: 1000 });
+    expect(d.labels).toMatchObject({ rows: 2000, cols: 21 });
+    let imageNonZero = 0, labelsTotal = 0;
+    const freq = new Array(21).fill(0);
+    for (let i = 0; i < 2000; i++) {
+      let rowSum = 0, rowLabels = 0;
+      for (let j = 0; j < 500; j++) {
+        const v = d.image.data[i * 500 + j];
+        expect(v).toBeGreaterThanOrEqual(0);
+        rowSum += v;
+        imageNonZero += v > 0 ? 1 : 0;
+      }
+      expect(rowSum).toBeCloseTo(1, 5);
+      for (let c = 0; c < 21; c++) {
+        rowLabels += d.labels.data[i * 21 + c];
+        freq[c] += d.labels.data[i * 21 + c];
+      }
+      expect(rowLabels).toBeGreaterThanOrEqual(1);
+      expect(rowLabels).toBeLessThanOrEqual(4);
+      labelsTotal += rowLabels;
+    }
+    expect(imageNonZero / (2000 * 500)).toBeLessThan(0.5);
+    expect(labelsTotal / 2000).toBeGreaterThan(1.3);
+    expect(freq[0]).toBeGreaterThan(5 * freq[20]);
+    expect(d.text.data.every((v) => v === 0 || v === 1)).toBe(true);
+  });
+});
