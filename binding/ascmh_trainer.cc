@@ -12,6 +12,9 @@
 namespace ascmh {
 namespace {
 
+// Rows of kernel features per hold of the BLAS lane during the feature pass.
+constexpr int64_t kLaneRows = 16384;
+
 // Eigenvalues of S = (C J)(C J)^T below this fraction of the largest count as zero: an eigenvector
 // of eigenvalue w is accurate to about eps * max(w) / w, so 1e-8 keeps V V^T = n I to ~1e-10 in
 // double precision (the method page suggests 1e-10, which leaves errors of 1e-7); float needs more.
@@ -395,9 +398,16 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   auto t0 = clock::now();
   P.PhiT.assign((size_t)n * K, 0);
   for (int m = 0; m < 2; ++m) {
-    BlasLaneGuard lane;
-    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
-    rbf_features(result.kernels[m], *views[m], 0, n, P.PhiT.data() + P.offset[m], K);
+    {
+      BlasLaneGuard lane;
+      result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
+      const int64_t b1 = std::min(n, b0 + kLaneRows);
+      rbf_features(result.kernels[m], *views[m], b0, b1, P.PhiT.data() + b0 * K + P.offset[m], K);
+    }
+    check_cancel(cancel);
   }
   check_cancel(cancel);
   {
@@ -433,9 +443,14 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   for (int j = 0; j < c; ++j)
     for (int64_t i = 0; i < n; ++i) P.g1[j] += P.GL[(size_t)j * n + i];
   {
-    BlasLaneGuard lane;
     P.Gram.assign((size_t)K * K, 0);
-    syrk<T>(Op::T, (int)K, (int)n, 1, P.PhiT.data(), (int)K, 0, P.Gram.data(), (int)K);
+    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+      BlasLaneGuard lane;
+      const int64_t rows = std::min(n, b0 + kLaneRows) - b0;
+      syrk<T>(Op::T, (int)K, (int)rows, 1, P.PhiT.data() + b0 * K, (int)K, 1, P.Gram.data(), (int)K);
+    }
+    check_cancel(cancel);
+    BlasLaneGuard lane;
     P.DGram = P.Gram;
     for (int64_t i = 0; i < K; ++i)
       for (int64_t j = 0; j < K; ++j) P.DGram[(size_t)i * K + j] *= P.lambda[i];

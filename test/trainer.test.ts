@@ -1,6 +1,6 @@
 // Each ASCMH step of the trainer against a direct computation of the method page's formula.
 import { describe, expect, it } from 'vitest';
-import { ASCMH, unpackCode } from '../src/index.js';
+import { ASCMH, datasets, unpackCode } from '../src/index.js';
 import { smallSet } from './fixtures.js';
 import { type Mat, add, at, frob2, identity, mat, maxAbs, maxAbsDiff, mul, nuclearNorm, scale, solve, symmetricEigenvalues, t, trace } from './naive.js';
 
@@ -183,5 +183,32 @@ describe('determinism', () => {
     expect(Buffer.from(again.encode('image', q).data).equals(Buffer.from(m1.encode('image', q).data))).toBe(true);
     const other = await ASCMH.fit(data, { ...options, iterations: 1, seed: 4 });
     expect(Buffer.from(other.trainingCodes.data).equals(Buffer.from(m1.trainingCodes.data))).toBe(false);
+  });
+});
+
+describe('a training set larger than one feature block (16,384 rows)', () => {
+  it('Gram and features accumulated block by block give the exact ridge solution', async () => {
+    const big = datasets.synthetic({ n: 17000, classes: 4, imageDim: 6, textDim: 3, seed: 8 });
+    const model = await ASCMH.fit(big, { bits: 8, imageAnchors: 12, textAnchors: 10, iterations: 2 });
+    const N = big.labels.rows;
+    for (const [modality, ridge] of [['image', model.options.ridgeImage], ['text', model.options.ridgeText]] as const) {
+      const h = model.hashFunction(modality);
+      const X = big[modality];
+      const F = mat(h.count, N);
+      for (let j = 0; j < h.count; j++)
+        for (let i = 0; i < N; i++) {
+          let d2 = 0;
+          for (let f = 0; f < h.dim; f++) d2 += (X.data[i * h.dim + f] - h.anchors[j * h.dim + f]) ** 2;
+          F.a[j * N + i] = Math.exp(-d2 / (2 * h.sigma ** 2)) - h.mean[j];
+        }
+      const B = mat(8, N);
+      for (let i = 0; i < N; i++) {
+        const code = unpackCode(model.trainingCodes, i);
+        for (let j = 0; j < 8; j++) B.a[j * N + i] = code[j];
+      }
+      const W = mat(h.count, 8, h.W);
+      const lhs = mul(add(mul(F, t(F)), scale(identity(h.count), ridge)), W);
+      expect(relErr(lhs, mul(F, t(B)))).toBeLessThan(1e-8);
+    }
   });
 });
