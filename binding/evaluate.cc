@@ -1,9 +1,11 @@
 #include "evaluate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "codes.h"
+#include "hamming_kernels.h"
 #include "popcount.h"
 #include "thread_pool.h"
 
@@ -84,6 +86,156 @@ MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet
     }
   result.map = result.evaluated ? sum / static_cast<double>(result.evaluated) : 0.0;
   return result;
+}
+
+}  // namespace ascmh
+
+// ---- top-N and radius precision / recall ------------------------------------------------------
+
+namespace ascmh {
+namespace {
+
+// Per-query distances, relevance, and per-distance counts of all and of relevant items.
+struct QueryScan {
+  std::vector<uint16_t> dist;
+  std::vector<uint8_t> rel;
+  std::vector<int64_t> count, rel_count;  // indexed by distance
+  int64_t relevant = 0;
+
+  void run(const uint64_t* query, const uint64_t* query_labels, const RetrievalSet& db, const MapOptions& o) {
+    const int64_t N = db.count;
+    dist.resize(static_cast<size_t>(N));
+    rel.resize(static_cast<size_t>(N));
+    count.assign(static_cast<size_t>(o.bits) + 1, 0);
+    rel_count.assign(static_cast<size_t>(o.bits) + 1, 0);
+    hamming_dist_kernel(words_per_code(o.bits))(query, db.codes, N, words_per_code(o.bits), dist.data());
+    relevant = 0;
+    for (int64_t i = 0; i < N; ++i) {
+      rel[i] = shares_label(query_labels, db.labels + i * o.label_words, o.label_words);
+      ++count[dist[i]];
+      rel_count[dist[i]] += rel[i];
+      relevant += rel[i];
+    }
+  }
+};
+
+// Sums per-query rows in query order, so the result does not depend on thread scheduling.
+void mean_rows(const std::vector<double>& rows, const std::vector<uint8_t>& use, int64_t queries, size_t width,
+               std::vector<double>& mean, std::vector<int64_t>* counted) {
+  mean.assign(width, 0.0);
+  std::vector<int64_t> n(width, 0);
+  for (int64_t q = 0; q < queries; ++q) {
+    if (!use[q]) continue;
+    for (size_t j = 0; j < width; ++j) {
+      const double v = rows[q * width + j];
+      if (std::isnan(v)) continue;
+      mean[j] += v;
+      ++n[j];
+    }
+  }
+  for (size_t j = 0; j < width; ++j) mean[j] = n[j] ? mean[j] / static_cast<double>(n[j]) : std::numeric_limits<double>::quiet_NaN();
+  if (counted) *counted = n;
+}
+
+}  // namespace
+
+TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& o,
+                                 const std::vector<int64_t>& ns) {
+  const size_t G = ns.size();
+  const int words = words_per_code(o.bits);
+  const int64_t N = database.count;
+  std::vector<double> prec(static_cast<size_t>(queries.count) * G), rec(prec.size());
+  std::vector<uint8_t> use(static_cast<size_t>(queries.count), 1);
+  ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
+    QueryScan s;
+    std::vector<int64_t> below(static_cast<size_t>(o.bits) + 2), rel_below(below.size());
+    // need[d]: (items wanted at distance d, grid index), for the grid points whose list ends inside d.
+    std::vector<std::vector<std::pair<int64_t, size_t>>> need(static_cast<size_t>(o.bits) + 1);
+    std::vector<int64_t> seen(static_cast<size_t>(o.bits) + 1), seen_rel(seen.size());
+    std::vector<size_t> next(seen.size());
+    std::vector<int64_t> rel_top(G);
+    for (int64_t q = b; q < e; ++q) {
+      s.run(queries.codes + q * words, queries.labels + q * o.label_words, database, o);
+      if (s.relevant == 0 && o.skip_without_relevant) {
+        use[q] = 0;
+        continue;
+      }
+      below[0] = rel_below[0] = 0;
+      for (int d = 0; d <= o.bits; ++d) {
+        below[d + 1] = below[d] + s.count[d];
+        rel_below[d + 1] = rel_below[d] + s.rel_count[d];
+      }
+      for (auto& v : need) v.clear();
+      for (size_t g = 0; g < G; ++g) {
+        const int64_t m = std::min(ns[g], N);
+        // The m-th ranked item lies at distance D: below[D] < m <= below[D + 1].
+        int D = static_cast<int>(std::upper_bound(below.begin(), below.end(), m - 1) - below.begin()) - 1;
+        rel_top[g] = rel_below[D];
+        if (m - below[D] == s.count[D]) rel_top[g] += s.rel_count[D];
+        else need[D].push_back({m - below[D], g});
+      }
+      bool pending = false;
+      for (auto& v : need) {
+        std::sort(v.begin(), v.end());
+        pending |= !v.empty();
+      }
+      if (pending) {
+        // Relevant items among the first m items at distance D, in database order.
+        std::fill(seen.begin(), seen.end(), 0);
+        std::fill(seen_rel.begin(), seen_rel.end(), 0);
+        std::fill(next.begin(), next.end(), 0);
+        for (int64_t i = 0; i < N; ++i) {
+          const int d = s.dist[i];
+          auto& v = need[d];
+          if (next[d] == v.size()) continue;
+          ++seen[d];
+          seen_rel[d] += s.rel[i];
+          while (next[d] < v.size() && v[next[d]].first == seen[d]) rel_top[v[next[d]++].second] += seen_rel[d];
+        }
+      }
+      for (size_t g = 0; g < G; ++g) {
+        const int64_t m = std::min(ns[g], N);
+        prec[q * G + g] = static_cast<double>(rel_top[g]) / static_cast<double>(m);
+        rec[q * G + g] = s.relevant ? static_cast<double>(rel_top[g]) / static_cast<double>(s.relevant) : 0.0;
+      }
+    }
+  });
+  TopNResult r;
+  for (uint8_t u : use) r.evaluated += u;
+  mean_rows(prec, use, queries.count, G, r.precision, nullptr);
+  mean_rows(rec, use, queries.count, G, r.recall, nullptr);
+  return r;
+}
+
+RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const RetrievalSet& database,
+                                       const MapOptions& o) {
+  const size_t R = static_cast<size_t>(o.bits) + 1;
+  const int words = words_per_code(o.bits);
+  std::vector<double> prec(static_cast<size_t>(queries.count) * R), rec(prec.size());
+  std::vector<uint8_t> use(static_cast<size_t>(queries.count), 1);
+  ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
+    QueryScan s;
+    for (int64_t q = b; q < e; ++q) {
+      s.run(queries.codes + q * words, queries.labels + q * o.label_words, database, o);
+      if (s.relevant == 0 && o.skip_without_relevant) {
+        use[q] = 0;
+        continue;
+      }
+      int64_t got = 0, got_rel = 0;
+      for (size_t r = 0; r < R; ++r) {
+        got += s.count[r];
+        got_rel += s.rel_count[r];
+        prec[q * R + r] = got ? static_cast<double>(got_rel) / static_cast<double>(got)
+                              : std::numeric_limits<double>::quiet_NaN();
+        rec[q * R + r] = s.relevant ? static_cast<double>(got_rel) / static_cast<double>(s.relevant) : 0.0;
+      }
+    }
+  });
+  RadiusCurve c;
+  for (uint8_t u : use) c.evaluated += u;
+  mean_rows(prec, use, queries.count, R, c.precision, &c.precision_queries);
+  mean_rows(rec, use, queries.count, R, c.recall, nullptr);
+  return c;
 }
 
 }  // namespace ascmh
