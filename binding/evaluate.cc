@@ -108,7 +108,7 @@ struct QueryScan {
     rel.resize(static_cast<size_t>(N));
     count.assign(static_cast<size_t>(o.bits) + 1, 0);
     rel_count.assign(static_cast<size_t>(o.bits) + 1, 0);
-    hamming_dist_kernel(words_per_code(o.bits))(query, db.codes, N, words_per_code(o.bits), dist.data());
+    hamming_dist_kernel(o.bits)(query, db.codes, N, words_per_code(o.bits), dist.data());
     relevant = 0;
     for (int64_t i = 0; i < N; ++i) {
       rel[i] = shares_label(query_labels, db.labels + i * o.label_words, o.label_words);

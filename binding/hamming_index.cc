@@ -29,7 +29,7 @@ void tiled_scan(const Snapshot& s, const uint64_t* queries, int64_t count, int64
                 Emit emit) {
   if (count == 0) return;
   const int words = s.words;
-  const HammingScanFn scan = hamming_scan_kernel(words);
+  const HammingScanFn scan = hamming_scan_kernel(s.bits);
   const int64_t chunk = hamming_chunk_items(words);
   ThreadPool& pool = ThreadPool::instance();
   const int64_t workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();

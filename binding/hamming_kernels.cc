@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "codes.h"
+
 namespace ascmh {
 
 void TopK::reset(int64_t k, int max_dist) {
@@ -198,6 +200,59 @@ __attribute__((target("avx2,popcnt"))) void dist_avx2(const uint64_t* q, const u
   }
 }
 
+
+// Codes of at most 32 bits (16, 24, 32, ...): only the low dword of each word is set, so eight
+// items' low dwords are packed into one vector and summed per dword: half the lookups of quad<1>.
+// Lanes come out in item order 0 1 4 5 2 3 6 7.
+ASCMH_AVX2 __m256i octet_half(__m256i qv32, const uint64_t* db) {
+  const __m256 a = _mm256_castsi256_ps(load(db)), b = _mm256_castsi256_ps(load(db + 4));
+  const __m256i lo = _mm256_castps_si256(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+  const __m256i c = popcount_bytes(_mm256_xor_si256(lo, qv32));
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(c, _mm256_set1_epi8(1)), _mm256_set1_epi16(1));
+}
+
+__attribute__((target("avx2,popcnt"))) void scan_avx2_half(const uint64_t* q, const uint64_t* db, int64_t count,
+                                                            int words, int64_t base, TopK& top) {
+  static constexpr int kItem[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+  const __m256i qv = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(q[0])));
+  __m256i cutv = _mm256_set1_epi32(top.cut());
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i s = octet_half(qv, db + i);
+    const int m = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(cutv, s)));
+    if (__builtin_expect(m != 0, 0)) {
+      alignas(32) int d[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(d), s);
+      int order = 0;
+      for (int j = 0; j < 8; ++j) order |= ((m >> j) & 1) << kItem[j];  // bit per item, in item order
+      for (int bits = order; bits; bits &= bits - 1) {
+        const int it = __builtin_ctz(bits);
+        const int lane = it < 2 ? it : it < 4 ? it + 2 : it < 6 ? it - 2 : it;
+        if (d[lane] < top.cut()) top.push(base + i + it, d[lane]);
+      }
+      cutv = _mm256_set1_epi32(top.cut());
+    }
+  }
+  for (; i < count; ++i) {
+    const int d = __builtin_popcountll(q[0] ^ db[i]);
+    if (d < top.cut()) top.push(base + i, d);
+  }
+}
+
+__attribute__((target("avx2,popcnt"))) void dist_avx2_half(const uint64_t* q, const uint64_t* db, int64_t count,
+                                                            int words, uint16_t* out) {
+  const __m256i qv = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(q[0])));
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    // Lanes 0 1 4 5 2 3 6 7 of each half; packus interleaves 128-bit lanes, fixed by one permute.
+    const __m256i x = octet_half(qv, db + i), y = octet_half(qv, db + i + 8);
+    const __m256i z = _mm256_packus_epi32(x, y);  // x0 x1 x4 x5 y0 y1 y4 y5 | x2 x3 x6 x7 y2 y3 y6 y7
+    const __m256i fixed = _mm256_permutevar8x32_epi32(z, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), fixed);
+  }
+  for (; i < count; ++i) out[i] = static_cast<uint16_t>(__builtin_popcountll(q[0] ^ db[i]));
+}
+
 enum class Isa { generic, popcnt, avx2 };
 
 Isa detect() {
@@ -217,6 +272,7 @@ Isa isa() {
 #define ASCMH_PICK(KIND)                                        \
   switch (isa()) {                                              \
     case Isa::avx2:                                             \
+      if (bits <= 32) return KIND##_avx2_half;                  \
       return words == 1   ? KIND##_avx2<1>                      \
              : words == 2 ? KIND##_avx2<2>                      \
              : words == 4 ? KIND##_avx2<4>                      \
@@ -230,8 +286,14 @@ Isa isa() {
       return words == 1 ? KIND##_generic<1> : words == 2 ? KIND##_generic<2> : KIND##_generic<0>; \
   }
 
-HammingScanFn hamming_scan_kernel(int words) { ASCMH_PICK(scan) }
-HammingDistFn hamming_dist_kernel(int words) { ASCMH_PICK(dist) }
+HammingScanFn hamming_scan_kernel(int bits) {
+  const int words = words_per_code(bits);
+  ASCMH_PICK(scan)
+}
+HammingDistFn hamming_dist_kernel(int bits) {
+  const int words = words_per_code(bits);
+  ASCMH_PICK(dist)
+}
 
 const char* hamming_kernel_name() {
   switch (isa()) {

@@ -62,10 +62,10 @@ using HammingScanFn = void (*)(const uint64_t* query, const uint64_t* db, int64_
 // out[i] = Hamming distance between query and db[i].
 using HammingDistFn = void (*)(const uint64_t* query, const uint64_t* db, int64_t count, int words, uint16_t* out);
 
-// Kernels for codes of `words` 64-bit words (1 covers up to 64 bits, 2 up to 128, 4 up to 256;
-// other widths use the generic loop).
-HammingScanFn hamming_scan_kernel(int words);
-HammingDistFn hamming_dist_kernel(int words);
+// Kernels for `bits`-bit codes, specialised for <= 32 bits (16, 24, 32), 64, 128 and 256 bits
+// (1, 2 and 4 words); other widths use a generic loop over whole vectors plus popcnt.
+HammingScanFn hamming_scan_kernel(int bits);
+HammingDistFn hamming_dist_kernel(int bits);
 const char* hamming_kernel_name();  // "avx2", "popcnt" or "generic"
 
 // Items per database chunk so one chunk stays in L2 while a group of queries scans it.
