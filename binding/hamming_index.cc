@@ -21,39 +21,84 @@ int64_t Snapshot::id_at(int64_t position) const {
 
 namespace {
 
-// Runs `top` over every live item for each query, queries in groups so that a group scans one
-// L2-sized chunk of the database before the next chunk is read from memory. emit(q, top) is called
-// once per query when its scan is complete.
-template <class Emit>
-void tiled_scan(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int max_dist, int threads,
-                Emit emit) {
-  if (count == 0) return;
+// Offers the live items at positions [lo, hi) to tops[0..q1-q0) for queries q0..q1-1. The queries
+// of a group scan one L2-sized chunk of the database before the next chunk is read from memory.
+void scan_range(const Snapshot& s, HammingScanFn scan, const uint64_t* queries, int64_t q0, int64_t q1, int64_t lo,
+                int64_t hi, std::vector<TopK>& tops) {
   const int words = s.words;
-  const HammingScanFn scan = hamming_scan_kernel(s.bits);
   const int64_t chunk = hamming_chunk_items(words);
+  for (const SegmentView& v : s.segments) {
+    const int64_t a = std::max(lo, v.offset), b = std::min(hi, v.offset + v.segment->size());
+    if (a >= b) continue;
+    const uint64_t* codes = v.segment->codes.data();
+    const uint8_t* dead = v.dead ? v.dead->data() : nullptr;
+    for (int64_t q = q0; q < q1; ++q) tops[q - q0].set_dead(dead, v.offset);
+    for (int64_t c = a; c < b; c += chunk) {
+      const int64_t len = std::min(chunk, b - c);
+      for (int64_t q = q0; q < q1; ++q) scan(queries + q * words, codes + (c - v.offset) * words, len, words, c, tops[q - q0]);
+    }
+  }
+}
+
+// For every query, the best k live items within max_dist as (position, distance) ordered by
+// (distance, position); emit(q, pos, dist) is called once per query, from any pool thread.
+// Many queries: groups of queries per task. Fewer queries than threads: the database is split
+// into one range per thread and the per-range answers merged.
+template <class Emit>
+void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int max_dist, int threads,
+                Emit emit) {
+  if (count == 0 || s.live == 0) return;
+  const HammingScanFn scan = hamming_scan_kernel(s.bits);
   ThreadPool& pool = ThreadPool::instance();
   const int64_t workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();
-  const int64_t group = std::max<int64_t>(1, std::min<int64_t>(32, (count + workers - 1) / workers));
-  const int64_t groups = (count + group - 1) / group;
-  pool.parallel_for(groups, 1, [&](int64_t g0, int64_t g1) {
-    std::vector<TopK> tops(static_cast<size_t>(group));
-    for (int64_t g = g0; g < g1; ++g) {
-      const int64_t q0 = g * group, q1 = std::min(count, q0 + group);
-      for (int64_t q = q0; q < q1; ++q) tops[q - q0].reset(k, max_dist);
-      for (const SegmentView& v : s.segments) {
-        const uint64_t* codes = v.segment->codes.data();
-        const uint8_t* dead = v.dead ? v.dead->data() : nullptr;
-        for (int64_t q = q0; q < q1; ++q) tops[q - q0].set_dead(dead, v.offset);
-        const int64_t n = v.segment->size();
-        for (int64_t c = 0; c < n; c += chunk) {
-          const int64_t len = std::min(chunk, n - c);
-          for (int64_t q = q0; q < q1; ++q)
-            scan(queries + q * words, codes + c * words, len, words, v.offset + c, tops[q - q0]);
+  if (count >= workers || s.positions < 4096 * workers) {
+    const int64_t group = std::max<int64_t>(1, std::min<int64_t>(32, (count + workers - 1) / workers));
+    const int64_t groups = (count + group - 1) / group;
+    pool.parallel_for(groups, 1, [&](int64_t g0, int64_t g1) {
+      std::vector<TopK> tops(static_cast<size_t>(group));
+      std::vector<int64_t> pos;
+      std::vector<uint16_t> dist;
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t q0 = g * group, q1 = std::min(count, q0 + group);
+        for (int64_t q = q0; q < q1; ++q) tops[q - q0].reset(k, max_dist);
+        scan_range(s, scan, queries, q0, q1, 0, s.positions, tops);
+        for (int64_t q = q0; q < q1; ++q) {
+          tops[q - q0].finish(pos, dist);
+          emit(q, pos, dist);
         }
       }
-      for (int64_t q = q0; q < q1; ++q) emit(q, tops[q - q0]);
+    }, static_cast<int>(workers));
+    return;
+  }
+  const int64_t parts = workers;
+  const int64_t step = ((s.positions + parts - 1) / parts + 15) & ~int64_t(15);
+  std::vector<std::vector<int64_t>> pos(static_cast<size_t>(count * parts));
+  std::vector<std::vector<uint16_t>> dist(pos.size());
+  pool.parallel_for(count * parts, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<TopK> top(1);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t q = t / parts, part = t % parts;
+      top[0].reset(k, max_dist);
+      scan_range(s, scan, queries, q, q + 1, part * step, std::min(s.positions, (part + 1) * step), top);
+      top[0].finish(pos[t], dist[t]);
     }
   }, static_cast<int>(workers));
+  for (int64_t q = 0; q < count; ++q) {
+    // Parts cover ascending positions, so a stable sort by distance restores (distance, position).
+    std::vector<std::pair<uint16_t, int64_t>> all;
+    for (int64_t part = 0; part < parts; ++part)
+      for (size_t j = 0; j < pos[q * parts + part].size(); ++j)
+        all.push_back({dist[q * parts + part][j], pos[q * parts + part][j]});
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (static_cast<int64_t>(all.size()) > k) all.resize(static_cast<size_t>(k));
+    std::vector<int64_t> p(all.size());
+    std::vector<uint16_t> d(all.size());
+    for (size_t j = 0; j < all.size(); ++j) {
+      d[j] = all[j].first;
+      p[j] = all[j].second;
+    }
+    emit(q, p, d);
+  }
 }
 
 }  // namespace
@@ -65,15 +110,13 @@ SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t cou
   out.ids.resize(static_cast<size_t>(count * out.k));
   out.distances.resize(static_cast<size_t>(count * out.k));
   if (out.k == 0) return out;
-  tiled_scan(s, queries, count, out.k, s.bits, threads, [&](int64_t q, const TopK& top) {
-    std::vector<int64_t> pos;
-    std::vector<uint16_t> dist;
-    top.finish(pos, dist);
-    for (size_t j = 0; j < pos.size(); ++j) {
-      out.ids[q * out.k + j] = s.id_at(pos[j]);
-      out.distances[q * out.k + j] = dist[j];
-    }
-  });
+  run_search(s, queries, count, out.k, s.bits, threads,
+             [&](int64_t q, const std::vector<int64_t>& pos, const std::vector<uint16_t>& dist) {
+               for (size_t j = 0; j < pos.size(); ++j) {
+                 out.ids[q * out.k + j] = s.id_at(pos[j]);
+                 out.distances[q * out.k + j] = dist[j];
+               }
+             });
   return out;
 }
 
@@ -83,12 +126,12 @@ SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t c
   out.queries = count;
   std::vector<std::vector<int64_t>> ids(static_cast<size_t>(count));
   std::vector<std::vector<uint16_t>> dists(static_cast<size_t>(count));
-  if (s.live > 0)
-    tiled_scan(s, queries, count, limit > 0 ? limit : TopK::kUnlimited, radius, threads,
-               [&](int64_t q, const TopK& top) {
-                 top.finish(ids[q], dists[q]);
-                 for (auto& p : ids[q]) p = s.id_at(p);
-               });
+  run_search(s, queries, count, limit > 0 ? limit : TopK::kUnlimited, radius, threads,
+             [&](int64_t q, const std::vector<int64_t>& pos, const std::vector<uint16_t>& dist) {
+               ids[q].resize(pos.size());
+               for (size_t j = 0; j < pos.size(); ++j) ids[q][j] = s.id_at(pos[j]);
+               dists[q] = dist;
+             });
   out.offsets.assign(static_cast<size_t>(count) + 1, 0);
   for (int64_t q = 0; q < count; ++q) out.offsets[q + 1] = out.offsets[q] + static_cast<int64_t>(ids[q].size());
   out.ids.reserve(static_cast<size_t>(out.offsets[count]));

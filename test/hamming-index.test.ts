@@ -83,6 +83,10 @@ describe('HammingIndex search equals the naive reference', () => {
       expectTopK(index, items, queries, 10);
       expectTopK(index, items, { ...queries, count: 3 }, 250);
       expectRadius(index, items, { ...queries, count: 5 }, Math.floor(bits * 0.35));
+      // One query: the database is split across threads and the parts merged.
+      expectTopK(index, items, { ...queries, count: 1 }, 3000);
+      expectRadius(index, items, { ...queries, count: 1 }, Math.floor(bits * 0.4));
+      expectRadius(index, items, { ...queries, count: 1 }, Math.floor(bits * 0.4), 7);
     }
   }, 120000);
 
