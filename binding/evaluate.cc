@@ -22,41 +22,68 @@ std::vector<uint64_t> pack_label_rows(const uint8_t* labels, int64_t rows, int64
 
 namespace {
 
-bool shares_label(const uint64_t* a, const uint64_t* b, int words) {
-  for (int w = 0; w < words; ++w)
-    if (a[w] & b[w]) return true;
-  return false;
+// Branch-free: relevance is close to a coin flip, and a mispredicted branch per item cost more
+// than the rest of the AP pass.
+inline int shares_label(const uint64_t* a, const uint64_t* b, int words) {
+  uint64_t any = 0;
+  for (int w = 0; w < words; ++w) any |= a[w] & b[w];
+  return any != 0;
 }
 
-// AP of one query, or NaN when it has no relevant item and those are skipped.
+// AP of one query, or NaN when it has no relevant item and those are skipped. One pass numbers
+// every item within its distance bucket (its rank is then items-closer + that number) and keeps
+// (distance, number) for the relevant ones only, without branches; ranks need the bucket totals,
+// so the relevant items are scored in a second, shorter pass.
+struct ApScratch {
+  std::vector<uint16_t> dist, rel_dist;
+  std::vector<uint32_t> rel_pos;
+};
+
+// First AP pass: count[d + 1] / rel_count[d + 1] become the bucket totals; for the relevant
+// items, in database order, their distance and their number within the bucket. Raw pointers and
+// a one-word label fast path keep the loop in registers.
+template <bool OneWord>
+int64_t number_items(const uint16_t* dist, const uint64_t* query_labels, const uint64_t* labels, int label_words,
+                     int64_t N, int64_t* count, int64_t* rel_count, uint16_t* rel_dist, uint32_t* rel_pos) {
+  const uint64_t q0 = query_labels[0];
+  int64_t nrel = 0;
+  for (int64_t i = 0; i < N; ++i) {
+    const int d = dist[i];
+    const int64_t in_bucket = ++count[d + 1];
+    const int r = OneWord ? (q0 & labels[i]) != 0 : shares_label(query_labels, labels + i * label_words, label_words);
+    rel_count[d + 1] += r;
+    rel_dist[nrel] = static_cast<uint16_t>(d);
+    rel_pos[nrel] = static_cast<uint32_t>(in_bucket);
+    nrel += r;
+  }
+  return nrel;
+}
+
 double average_precision(const uint64_t* query, const uint64_t* query_labels, const RetrievalSet& db,
-                         const MapOptions& o, std::vector<uint16_t>& dist, std::vector<uint8_t>& rel) {
-  const int words = words_per_code(o.bits), bits = o.bits;
+                         const MapOptions& o, ApScratch& w) {
+  const int bits = o.bits;
   const int64_t N = db.count;
   const int64_t top = o.top > 0 && o.top < N ? o.top : N;
-  hamming_row()(query, db.codes, N, words, dist.data());
+  hamming_dist_kernel(bits)(query, db.codes, N, words_per_code(bits), w.dist.data());
   std::vector<int64_t> count(bits + 2, 0), rel_count(bits + 2, 0);
-  int64_t relevant_total = 0;
-  for (int64_t i = 0; i < N; ++i) {
-    rel[i] = shares_label(query_labels, db.labels + i * o.label_words, o.label_words);
-    ++count[dist[i] + 1];
-    rel_count[dist[i] + 1] += rel[i];
-    relevant_total += rel[i];
-  }
-  if (relevant_total == 0) return o.skip_without_relevant ? std::numeric_limits<double>::quiet_NaN() : 0.0;
+  const int64_t nrel =
+      o.label_words == 1
+          ? number_items<true>(w.dist.data(), query_labels, db.labels, 1, N, count.data(), rel_count.data(),
+                               w.rel_dist.data(), w.rel_pos.data())
+          : number_items<false>(w.dist.data(), query_labels, db.labels, o.label_words, N, count.data(),
+                                rel_count.data(), w.rel_dist.data(), w.rel_pos.data());
+  if (nrel == 0) return o.skip_without_relevant ? std::numeric_limits<double>::quiet_NaN() : 0.0;
   // count[d] becomes the number of items at distance < d, likewise for relevant items.
   for (int d = 1; d <= bits + 1; ++d) {
     count[d] += count[d - 1];
     rel_count[d] += rel_count[d - 1];
   }
-  std::vector<int64_t> seen(bits + 1, 0), seen_rel(bits + 1, 0);
   double sum = 0;
   int64_t hits = 0;
-  for (int64_t i = 0; i < N; ++i) {
-    const int d = dist[i];
-    const int64_t rank = count[d] + ++seen[d];
-    if (!rel[i]) continue;
-    const int64_t rel_rank = rel_count[d] + ++seen_rel[d];
+  for (int64_t j = 0; j < nrel; ++j) {
+    const int d = w.rel_dist[j];
+    const int64_t rank = count[d] + w.rel_pos[j];
+    const int64_t rel_rank = ++rel_count[d];  // relevant items ranked before it, plus itself
     if (rank <= top) {
       sum += static_cast<double>(rel_rank) / static_cast<double>(rank);
       ++hits;
@@ -72,11 +99,12 @@ MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet
   result.ap.assign(static_cast<size_t>(queries.count), 0.0);
   const int words = words_per_code(o.bits);
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
-    std::vector<uint16_t> dist(static_cast<size_t>(database.count));
-    std::vector<uint8_t> rel(static_cast<size_t>(database.count));
+    ApScratch w;
+    w.dist.resize(static_cast<size_t>(database.count));
+    w.rel_dist.resize(static_cast<size_t>(database.count));
+    w.rel_pos.resize(static_cast<size_t>(database.count));
     for (int64_t q = b; q < e; ++q)
-      result.ap[q] = average_precision(queries.codes + q * words, queries.labels + q * o.label_words, database, o,
-                                       dist, rel);
+      result.ap[q] = average_precision(queries.codes + q * words, queries.labels + q * o.label_words, database, o, w);
   });
   double sum = 0;
   for (double ap : result.ap)

@@ -8,6 +8,7 @@ import {
   precisionRecallByRadiusAsync,
   type RetrievalMetricsInput,
 } from '../src/retrieval-metrics.js';
+import { native } from '../src/native.js';
 import { hamming, randomCodes, randomLabels, rng } from './hamming-reference.js';
 
 function makeInput(nq: number, nd: number, bits: number, classes: number, seed: number, pool = 0, density = 0.2): RetrievalMetricsInput {
@@ -119,6 +120,45 @@ describe('retrieval metrics equal the naive reference', () => {
     const moved = { ...input, database: { ...input.database, data: shifted.subarray(3) } };
     expect(precisionRecallByRadius(moved)).toEqual(precisionRecallByRadius(input));
   });
+});
+
+describe('meanAveragePrecision (optimised single pass) equals the naive reference', () => {
+  function naiveMap(input: RetrievalMetricsInput, top: number, skip: boolean) {
+    const { queries, database, queryLabels: ql, databaseLabels: dl } = input;
+    const C = ql.cols;
+    let sum = 0, n = 0;
+    for (let q = 0; q < queries.count; q++) {
+      const rel = (i: number) => {
+        for (let c = 0; c < C; c++) if (ql.data[q * C + c] && dl.data[i * C + c]) return true;
+        return false;
+      };
+      const ranked = Array.from({ length: database.count }, (_, i) => ({ i, d: hamming(queries.data, q, database.data, i, queries.bits) }))
+        .sort((a, b) => a.d - b.d || a.i - b.i);
+      const total = ranked.filter((x) => rel(x.i)).length;
+      if (total === 0 && skip) continue;
+      n++;
+      let hits = 0, ap = 0;
+      ranked.slice(0, top || ranked.length).forEach((x, r) => {
+        if (rel(x.i)) ap += ++hits / (r + 1);
+      });
+      sum += hits ? ap / hits : 0;
+    }
+    return n ? sum / n : 0;
+  }
+  for (const [bits, pool, density] of [[16, 10, 0.2], [64, 0, 0.1], [64, 15, 0.3], [128, 0, 0.2], [200, 25, 0.05]] as const) {
+    it(`${bits} bits, pool ${pool}`, () => {
+      const input = makeInput(30, 800, bits, 5, bits + pool, pool, density);
+      for (const top of [0, 1, 50, 799]) {
+        for (const skip of [false, true]) {
+          const r = native.meanAveragePrecision({
+            queries: input.queries.data, queryCount: 30, database: input.database.data, databaseCount: 800, bits,
+            queryLabels: input.queryLabels, databaseLabels: input.databaseLabels, top, skipWithoutRelevant: skip,
+          });
+          expect(r.map).toBeCloseTo(naiveMap(input, top, skip), 12);
+        }
+      }
+    });
+  }
 });
 
 describe('bad metric input throws a coded error', () => {
