@@ -110,24 +110,28 @@ ASCMH_AVX2 __m256i query_vector(const uint64_t* q) {
   return _mm256_setzero_si256();
 }
 
-// Distances of the four consecutive items at db, one per 64-bit lane, in item order.
+// Distances of the four consecutive items at db, one per 64-bit lane: in item order, except that
+// for W == 2 lanes 1 and 2 are swapped (items 0 2 1 3; see swap_mid).
 template <int W>
 ASCMH_AVX2 __m256i quad(const uint64_t* q, __m256i qv, const uint64_t* db, int words) {
   if (W == 1) return lane_sums(_mm256_xor_si256(load(db), qv));
   if (W == 2) {
-    const __m256i a = lane_sums(_mm256_xor_si256(load(db), qv));      // items 0, 1
-    const __m256i b = lane_sums(_mm256_xor_si256(load(db + 4), qv));  // items 2, 3
-    const __m256i s = _mm256_add_epi64(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));  // 0 2 1 3
-    return _mm256_permute4x64_epi64(s, _MM_SHUFFLE(3, 1, 2, 0));
+    // Byte counts of both words of an item are added before one vpsadbw: lanes hold items 0 2 1 3.
+    const __m256i a = popcount_bytes(_mm256_xor_si256(load(db), qv));      // items 0 | 1
+    const __m256i b = popcount_bytes(_mm256_xor_si256(load(db + 4), qv));  // items 2 | 3
+    const __m256i s = _mm256_add_epi8(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+    return _mm256_sad_epu8(s, _mm256_setzero_si256());
   }
   if (W == 4) {
-    const __m256i s0 = lane_sums(_mm256_xor_si256(load(db), qv));
-    const __m256i s1 = lane_sums(_mm256_xor_si256(load(db + 4), qv));
-    const __m256i s2 = lane_sums(_mm256_xor_si256(load(db + 8), qv));
-    const __m256i s3 = lane_sums(_mm256_xor_si256(load(db + 12), qv));
-    const __m256i t01 = _mm256_add_epi64(_mm256_unpacklo_epi64(s0, s1), _mm256_unpackhi_epi64(s0, s1));
-    const __m256i t23 = _mm256_add_epi64(_mm256_unpacklo_epi64(s2, s3), _mm256_unpackhi_epi64(s2, s3));
-    return _mm256_add_epi64(_mm256_permute2x128_si256(t01, t23, 0x20), _mm256_permute2x128_si256(t01, t23, 0x31));
+    // Byte counts summed across words first (at most 32 per byte), one vpsadbw for four items.
+    const __m256i c0 = popcount_bytes(_mm256_xor_si256(load(db), qv));
+    const __m256i c1 = popcount_bytes(_mm256_xor_si256(load(db + 4), qv));
+    const __m256i c2 = popcount_bytes(_mm256_xor_si256(load(db + 8), qv));
+    const __m256i c3 = popcount_bytes(_mm256_xor_si256(load(db + 12), qv));
+    const __m256i t01 = _mm256_add_epi8(_mm256_unpacklo_epi64(c0, c1), _mm256_unpackhi_epi64(c0, c1));
+    const __m256i t23 = _mm256_add_epi8(_mm256_unpacklo_epi64(c2, c3), _mm256_unpackhi_epi64(c2, c3));
+    const __m256i u = _mm256_add_epi8(_mm256_permute2x128_si256(t01, t23, 0x20), _mm256_permute2x128_si256(t01, t23, 0x31));
+    return _mm256_sad_epu8(u, _mm256_setzero_si256());
   }
   // Any width: whole vectors per item, then the remaining words with popcnt.
   long long d[4];
@@ -144,6 +148,9 @@ ASCMH_AVX2 __m256i quad(const uint64_t* q, __m256i qv, const uint64_t* db, int w
   return _mm256_setr_epi64x(d[0], d[1], d[2], d[3]);
 }
 
+// Swaps bits 1 and 2 (lanes 1 and 2 of a quad): maps between lane and item order for W == 2.
+inline int swap_mid(int m) { return (m & 9) | ((m & 2) << 1) | ((m & 4) >> 1); }
+
 template <int W>
 __attribute__((target("avx2,popcnt"))) void scan_avx2(const uint64_t* q, const uint64_t* db, int64_t count, int words,
                                                        int64_t base, TopK& top) {
@@ -154,16 +161,18 @@ __attribute__((target("avx2,popcnt"))) void scan_avx2(const uint64_t* q, const u
   for (; i + 8 <= count; i += 8) {
     const __m256i a = quad<W>(q, qv, db + i * stride, words);
     const __m256i b = quad<W>(q, qv, db + (i + 4) * stride, words);
-    const int m = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(cutv, a))) |
-                  (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(cutv, b))) << 4);
-    if (__builtin_expect(m != 0, 0)) {
-      alignas(32) long long d[8];
+    const int ma = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(cutv, a)));
+    const int mb = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(cutv, b)));
+    if (__builtin_expect((ma | mb) != 0, 0)) {
+      alignas(32) long long d[8];  // lane order
       _mm256_store_si256(reinterpret_cast<__m256i*>(d), a);
       _mm256_store_si256(reinterpret_cast<__m256i*>(d + 4), b);
+      const int m = W == 2 ? swap_mid(ma) | (swap_mid(mb) << 4) : ma | (mb << 4);  // item order
       for (int bits = m; bits; bits &= bits - 1) {
         const int j = __builtin_ctz(bits);
+        const long long dj = d[W == 2 ? (j & 4) | ((j & 1) << 1) | ((j >> 1) & 1) : j];  // lane of item j
         // The cut may have dropped since the compare.
-        if (d[j] < top.cut()) top.push(base + i + j, static_cast<int>(d[j]));
+        if (dj < top.cut()) top.push(base + i + j, static_cast<int>(dj));
       }
       cutv = _mm256_set1_epi64x(top.cut());
     }
@@ -190,7 +199,11 @@ __attribute__((target("avx2,popcnt"))) void dist_avx2(const uint64_t* q, const u
     const __m256i s3 = quad<W>(q, qv, db + (i + 12) * stride, words);
     // Two saturating packs leave the 16 distances as pairs in dword order 0 4 1 5 2 6 3 7... undone by order.
     const __m256i z = _mm256_packus_epi32(_mm256_packus_epi32(s0, s1), _mm256_packus_epi32(s2, s3));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permutevar8x32_epi32(z, order));
+    __m256i v = _mm256_permutevar8x32_epi32(z, order);
+    // W == 2: 16-bit words 1 and 2 of every group of four hold items 2 and 1.
+    if (W == 2) v = _mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15, 0, 1, 4,
+                                                           5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), v);
   }
   for (; i < count; ++i) {
     const uint64_t* item = db + i * stride;
