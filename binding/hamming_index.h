@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ascmh {
@@ -24,9 +25,30 @@ class IndexError : public std::runtime_error {
   std::string code_;
 };
 
+// Leaves new elements uninitialised on resize: load reads straight into them without first
+// zeroing 2M x 16 bytes.
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
 struct Segment {
-  std::vector<uint64_t> codes;  // size() x words
-  std::vector<int64_t> ids;
+  std::vector<uint64_t, UninitAllocator<uint64_t>> codes;  // size() x words
+  std::vector<int64_t, UninitAllocator<int64_t>> ids;
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
 };
 
