@@ -112,7 +112,7 @@ const faissOk = (() => {
 })();
 
 const bw = bandwidth();
-console.log(`kernel: ${native.hammingKernel}; pool threads: ${native.buildInfo().poolThreads}; memory read bandwidth (memcmp, 1 thread): ${bw.toFixed(1)} GB/s`);
+console.log(`kernel: ${native.hammingKernel()}; pool threads: ${native.buildInfo().poolThreads}; memory read bandwidth (memcmp, 1 thread): ${bw.toFixed(1)} GB/s`);
 const rows = [];
 const NQ = 1000, K = 100;
 for (const N of quick ? [200_000] : [200_000, 2_000_000]) {

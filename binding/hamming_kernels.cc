@@ -3,6 +3,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
+#include <string>
 
 #include "codes.h"
 
@@ -275,10 +277,13 @@ Isa detect() {
   return Isa::generic;
 }
 
-Isa isa() {
-  static const Isa chosen = detect();
-  return chosen;
+// The best kernel the CPU supports; tests may step down to check the fallbacks on this machine.
+std::atomic<int>& chosen() {
+  static std::atomic<int> isa{static_cast<int>(detect())};
+  return isa;
 }
+
+Isa isa() { return static_cast<Isa>(chosen().load(std::memory_order_relaxed)); }
 
 }  // namespace
 
@@ -306,6 +311,18 @@ HammingScanFn hamming_scan_kernel(int bits) {
 HammingDistFn hamming_dist_kernel(int bits) {
   const int words = words_per_code(bits);
   ASCMH_PICK(dist)
+}
+
+bool set_hamming_kernel(const std::string& name) {
+  const Isa best = detect();
+  Isa want;
+  if (name == "avx2") want = Isa::avx2;
+  else if (name == "popcnt") want = Isa::popcnt;
+  else if (name == "generic") want = Isa::generic;
+  else return false;
+  if (static_cast<int>(want) > static_cast<int>(best)) return false;
+  chosen().store(static_cast<int>(want));
+  return true;
 }
 
 const char* hamming_kernel_name() {

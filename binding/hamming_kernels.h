@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace ascmh {
@@ -67,6 +68,8 @@ using HammingDistFn = void (*)(const uint64_t* query, const uint64_t* db, int64_
 HammingScanFn hamming_scan_kernel(int bits);
 HammingDistFn hamming_dist_kernel(int bits);
 const char* hamming_kernel_name();  // "avx2", "popcnt" or "generic"
+// For tests: use a slower kernel ("popcnt", "generic") or the best again; false if unsupported.
+bool set_hamming_kernel(const std::string& name);
 
 // Items per database chunk so one chunk stays in L2 while a group of queries scans it.
 int64_t hamming_chunk_items(int words);

@@ -317,7 +317,14 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
 
 void InitIndex(Napi::Env env, Napi::Object exports) {
   exports.Set("HammingIndex", IndexWrap::Define(env));
-  exports.Set("hammingKernel", Napi::String::New(env, hamming_kernel_name()));
+  exports.Set("hammingKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::String::New(info.Env(), hamming_kernel_name());
+  }, "hammingKernel"));
+  // Test hook: _setHammingKernel("popcnt" | "generic" | "avx2") -> whether it was applied.
+  exports.Set("_setHammingKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const bool ok = info[0].IsString() && set_hamming_kernel(info[0].As<Napi::String>().Utf8Value());
+    return Napi::Boolean::New(info.Env(), ok);
+  }, "_setHammingKernel"));
 }
 
 }  // namespace ascmh

@@ -129,6 +129,11 @@ export class HammingIndex {
     this.#native = callNative(() => new native.HammingIndex(bits));
   }
 
+  /** The distance kernel this CPU uses: "avx2", "popcnt" or "generic" (chosen at load time). */
+  static get kernel(): string {
+    return native.hammingKernel();
+  }
+
   /** Reads an index written by {@link HammingIndex.save}; throws `ERR_ASCMH_INDEX_*` on a damaged file. */
   static load(path: string): HammingIndex {
     const index = new HammingIndex({ bits: 64 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { AscmhError } from '../src/errors.js';
 import { HammingIndex, type HammingCodes } from '../src/hamming-index.js';
+import { native } from '../src/native.js';
 import { bytesPerCode, codeAt, randomCodes, rankAll, rng, type RefItem } from './hamming-reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ascmh-index-'));
@@ -120,6 +121,33 @@ describe('HammingIndex search equals the naive reference', () => {
     const a = index.search(q, { k: 30 });
     const b = index.search(q, { k: 30, threads: 1 });
     expect(b).toEqual(a);
+  });
+});
+
+describe('fallback kernels (popcnt, portable) give the same answers', () => {
+  const best = HammingIndex.kernel;
+  afterAll(() => {
+    native._setHammingKernel(best);
+  });
+  for (const kernel of ['popcnt', 'generic']) {
+    it(kernel, () => {
+      expect(native._setHammingKernel(kernel)).toBe(true);
+      expect(HammingIndex.kernel).toBe(kernel);
+      const rand = rng(kernel.length);
+      for (const bits of [16, 24, 32, 64, 100, 128, 200, 256]) {
+        const db = randomCodes(3000, bits, rand, 300);
+        const { index, items } = build(bits, [db]);
+        const queries = randomCodes(9, bits, rand);
+        expectTopK(index, items, queries, 50);
+        expectTopK(index, items, { ...queries, count: 1 }, 50);
+        expectRadius(index, items, queries, Math.floor(bits * 0.4));
+      }
+      native._setHammingKernel(best);
+    }, 60000);
+  }
+  it('rejects unknown kernel names', () => {
+    expect(native._setHammingKernel('sse9')).toBe(false);
+    expect(HammingIndex.kernel).toBe(best);
   });
 });
 

@@ -113,6 +113,24 @@ describe('retrieval metrics equal the naive reference', () => {
     expect(await precisionRecallByRadiusAsync(input)).toEqual(precisionRecallByRadius(input));
   });
 
+  it('fallback distance kernels (popcnt, portable) give the same metrics', () => {
+    const best: string = native.hammingKernel();
+    try {
+      for (const bits of [24, 64, 128, 200]) {
+        const input = makeInput(12, 1000, bits, 5, bits, 40);
+        const ns = [1, 10, 100, 999];
+        const want = [precisionRecallByRadius(input), precisionRecallAtN({ ...input, ns })];
+        for (const kernel of ['popcnt', 'generic']) {
+          expect(native._setHammingKernel(kernel)).toBe(true);
+          expect([precisionRecallByRadius(input), precisionRecallAtN({ ...input, ns })]).toEqual(want);
+          native._setHammingKernel(best);
+        }
+      }
+    } finally {
+      native._setHammingKernel(best);
+    }
+  });
+
   it('accepts codes that do not start at a multiple of 8 bytes', () => {
     const input = makeInput(5, 100, 64, 3, 4);
     const shifted = new Uint8Array(input.database.data.length + 3);
