@@ -137,13 +137,27 @@ struct QueryScan {
     count.assign(static_cast<size_t>(o.bits) + 1, 0);
     rel_count.assign(static_cast<size_t>(o.bits) + 1, 0);
     hamming_dist_kernel(o.bits)(query, db.codes, N, words_per_code(o.bits), dist.data());
-    relevant = 0;
-    for (int64_t i = 0; i < N; ++i) {
-      rel[i] = shares_label(query_labels, db.labels + i * o.label_words, o.label_words);
-      ++count[dist[i]];
-      rel_count[dist[i]] += rel[i];
-      relevant += rel[i];
+    relevant = o.label_words == 1 ? tally<true>(query_labels, db, o.label_words) : tally<false>(query_labels, db, o.label_words);
+  }
+
+  // Raw pointers and a one-word label fast path keep the loop in registers.
+  template <bool OneWord>
+  int64_t tally(const uint64_t* query_labels, const RetrievalSet& db, int label_words) {
+    const uint16_t* d = dist.data();
+    uint8_t* r = rel.data();
+    int64_t* c = count.data();
+    int64_t* rc = rel_count.data();
+    const uint64_t q0 = query_labels[0];
+    int64_t total = 0;
+    for (int64_t i = 0; i < db.count; ++i) {
+      const int x = OneWord ? (q0 & db.labels[i]) != 0
+                            : shares_label(query_labels, db.labels + i * label_words, label_words);
+      r[i] = static_cast<uint8_t>(x);
+      ++c[d[i]];
+      rc[d[i]] += x;
+      total += x;
     }
+    return total;
   }
 };
 
