@@ -227,6 +227,7 @@ function jsMap(q, qCount, db, dbCount, ql, dl, C) {
   }
   return sum / qCount;
 }
+const extra = [];
 console.log('\n## mAP@all, 2,000 queries, 64 bits, 10 classes\n');
 console.log('| database | ascmh meanAveragePrecision (2 threads) | plain JS argsort per query (1 thread) |');
 console.log('| ---: | ---: | ---: |');
@@ -241,5 +242,10 @@ for (const N of quick ? [18_000] : [18_000, 190_000]) {
   const check = native.meanAveragePrecision({ ...args, queries: q.data.subarray(0, jsQ * 8), queryCount: jsQ, queryLabels: { rows: jsQ, cols: C, data: ql.subarray(0, jsQ * C) } });
   if (Math.abs(check.map - mj) > 1e-9) throw new Error(`mAP differs: ${check.map} vs ${mj}`);
   console.log(`| ${N.toLocaleString('en')} | ${(tMap * 1e3).toFixed(0)} ms (mAP ${m.map.toFixed(4)}) | ${((tJs * QN) / jsQ).toFixed(1)} s (extrapolated from ${jsQ} queries: ${(tJs * 1e3).toFixed(0)} ms) |`);
+  const [tPn] = best(2, () => native.precisionRecallAtN({ ...args, ns: [1, 10, 50, 100, 500, 1000, 5000, 10000] }));
+  const [tPr] = best(2, () => native.precisionRecallByRadius(args));
+  extra.push(`database ${N.toLocaleString('en')}: precisionRecallAtN (8 list lengths) ${(tPn * 1e3).toFixed(0)} ms, precisionRecallByRadius (r = 0..64) ${(tPr * 1e3).toFixed(0)} ms`);
 }
+console.log('');
+for (const line of extra) console.log(line);
 rmSync(tmp, { recursive: true, force: true });
