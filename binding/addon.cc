@@ -11,6 +11,7 @@ void InitTrain(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
 void InitEvaluate(Napi::Env env, Napi::Object exports);
 void InitInternal(Napi::Env env, Napi::Object exports);
+void InitIndex(Napi::Env env, Napi::Object exports);
 }  // namespace ascmh
 
 namespace {
@@ -33,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ascmh::InitEncode(env, exports);
   ascmh::InitEvaluate(env, exports);
   ascmh::InitInternal(env, exports);
+  ascmh::InitIndex(env, exports);
   return exports;
 }
 

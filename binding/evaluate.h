@@ -28,6 +28,28 @@ struct MapResult {
 
 MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& options);
 
+// Precision and recall of the top N of each query's ranking, for every N in ns (N >= 1; a list
+// longer than the database is the whole database, so precision divides by min(N, count)). Means
+// over queries; a query without relevant items has recall 0, or is left out with
+// skip_without_relevant.
+struct TopNResult {
+  std::vector<double> precision, recall;  // one per N
+  int64_t evaluated = 0;
+};
+TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& options,
+                                 const std::vector<int64_t>& ns);
+
+// Precision and recall of the items within Hamming radius r, for r = 0..bits. precision[r] is the
+// mean over the queries that retrieve at least one item at that radius (NaN when none does);
+// recall[r] the mean over evaluated queries as above.
+struct RadiusCurve {
+  std::vector<double> precision, recall;
+  std::vector<int64_t> precision_queries;  // queries counted in precision[r]
+  int64_t evaluated = 0;
+};
+RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const RetrievalSet& database,
+                                       const MapOptions& options);
+
 // Packs a row-major 0/1 matrix (rows x cols bytes) into rows x words_per_code(cols) words.
 std::vector<uint64_t> pack_label_rows(const uint8_t* labels, int64_t rows, int64_t cols);
 
