@@ -1,8 +1,8 @@
 // Module entry: each concern registers its own functions.
 #include <napi.h>
 
+#include "hamming_kernels.h"
 #include "linalg.h"
-#include "popcount.h"
 #include "source_hash.h"
 #include "thread_pool.h"
 
@@ -23,7 +23,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("blas", ascmh::blas_config());
   o.Set("blasThreads", ascmh::blas_threads());
   o.Set("poolThreads", ascmh::ThreadPool::instance().concurrency());
-  o.Set("popcount", ascmh::popcount_kernel_name());
+  o.Set("popcount", ascmh::hamming_kernel_name());
   o.Set("napiVersion", NAPI_VERSION);
   return o;
 }

@@ -6,7 +6,6 @@
 
 #include "codes.h"
 #include "hamming_kernels.h"
-#include "popcount.h"
 #include "thread_pool.h"
 
 namespace ascmh {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AscmhError } from './errors.js';
-import { loadDataset, selectRows, splitQueries, synthetic } from './datasets.js';
+import { loadDataset, selectRows } from './datasets.js';
+import { runDemo } from './demo.js';
 import { runExperiment, type ExperimentRow } from './experiment.js';
 import { native, packageRoot } from './native.js';
 import { DEFAULTS } from './options.js';
@@ -86,15 +87,7 @@ program
   .option('--n <n>', 'synthetic pairs (train + queries)', positiveInt, 4000)
   .option('--queries <q>', 'query pairs held out', positiveInt, 500)
   .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
-  .action(async (o) => {
-    const data = synthetic({ n: o.n, classes: 10, imageDim: 128, textDim: 32, multiLabel: true, seed: 7 });
-    const { train, query } = splitQueries(data, o.queries);
-    console.log(`ascmh demo: ${train.labels.rows} training pairs, ${query.labels.rows} queries, synthetic (10 classes, multi-label)`);
-    for (const protocol of ['train-codes', 'encoded'] as Protocol[]) {
-      const rows = await runExperiment({ train, query, bits: o.bits, seeds: 1, protocol });
-      printTable(rows, `\nmAP@all, protocol ${protocol} (database: ${protocol === 'train-codes' ? 'learned training codes B' : 'training items encoded by the hash functions'})`);
-    }
-  });
+  .action(async (o) => runDemo({ n: o.n, queries: o.queries, bits: o.bits }));
 
 withHyperParameters(
   program

@@ -127,3 +127,7 @@ export async function evaluateCrossModal(
   ]);
   return { imageToText: i2t.map, textToImage: t2i.map };
 }
+
+// Precision and recall of the top N and by Hamming radius (the paper's Figs. 4-6 and PR curves).
+export { precisionRecallAtN, precisionRecallAtNAsync, precisionRecallByRadius, precisionRecallByRadiusAsync } from './retrieval-metrics.js';
+export type { RadiusMetrics, RetrievalMetricsInput, TopNInput, TopNMetrics } from './retrieval-metrics.js';

@@ -5,6 +5,8 @@ export { DEFAULTS as defaultOptions } from './options.js';
 export type { Codes, LabelMatrix, Matrix, Modality } from './matrix.js';
 export { bytesPerCode, pickRows, sliceRows, unpackCode, wordsPerCode } from './matrix.js';
 export { AscmhError } from './errors.js';
+export { HammingIndex } from './hamming-index.js';
+export type { HammingCodes, HammingIds, HammingIndexOptions, HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from './hamming-index.js';
 export * as evaluate from './evaluate.js';
 export type { CrossModalEvaluation, MapInput, MapResult, Protocol } from './evaluate.js';
 export * as datasets from './datasets.js';

@@ -75,6 +75,10 @@ describe('ascmh demo and --version', () => {
     expect(stdout).toMatch(/protocol train-codes/);
     expect(stdout).toMatch(/protocol encoded/);
     expect(stdout.match(/^\s+(16|32)\s+0\.\d{4}\s+0\.\d{4}/gm)).toHaveLength(4);
+    expect(stdout).toMatch(/search: 150 image queries, top 10 of 650 codes \(32 bits/);
+    expect(stdout.match(/image query \d \[classes [\d,]+\] -> texts( \d+\(d=\d+(, relevant)?\)){5}/g)).toHaveLength(3);
+    const precision = Number(/precision of the top 10 over all queries: (0\.\d+)/.exec(stdout)![1]);
+    expect(precision).toBeGreaterThan(0.3);
   });
   it('--version names the native build', async () => {
     const { stdout } = await run('--version');
