@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { AscmhError } from '../src/errors.js';
+import { thrown } from './naive.js';
 import { HammingIndex, type HammingCodes } from '../src/hamming-index.js';
 import { native } from '../src/native.js';
 import { bytesPerCode, codeAt, randomCodes, rankAll, rng, type RefItem } from './hamming-reference.js';
@@ -328,14 +329,9 @@ describe('bad input throws a coded error and leaves the index unchanged', () => 
   ];
   for (const [name, call, code] of cases) {
     it(name, () => {
-      let caught: unknown;
-      try {
-        call();
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBeInstanceOf(AscmhError);
-      expect((caught as AscmhError).code).toBe(code);
+      const error = thrown(call);
+      expect(error).toBeInstanceOf(AscmhError);
+      expect((error as AscmhError).code).toBe(code);
       expect(index.size).toBe(50);
       expect(index.search(q, { k: 10 })).toEqual(baseline);
     });

@@ -152,3 +152,30 @@ export function naiveMap(
   const counted = ap.filter((x) => !Number.isNaN(x));
   return { map: counted.length ? counted.reduce((a, b) => a + b, 0) / counted.length : 0, ap };
 }
+
+/** Centred (or raw) RBF kernel features, k x n, computed directly from a hash function's anchors. */
+export function naiveKernelFeatures(
+  h: { count: number; dim: number; anchors: ArrayLike<number>; sigma: number; mean: ArrayLike<number> },
+  X: { rows: number; data: ArrayLike<number> },
+  centre = true,
+): Mat {
+  const n = X.rows;
+  const out = mat(h.count, n);
+  for (let j = 0; j < h.count; j++)
+    for (let i = 0; i < n; i++) {
+      let d2 = 0;
+      for (let f = 0; f < h.dim; f++) d2 += (X.data[i * h.dim + f] - h.anchors[j * h.dim + f]) ** 2;
+      out.a[j * n + i] = Math.exp(-d2 / (2 * h.sigma ** 2)) - (centre ? h.mean[j] : 0);
+    }
+  return out;
+}
+
+/** What call() throws (undefined if it returns). */
+export function thrown(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

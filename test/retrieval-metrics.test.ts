@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { AscmhError } from '../src/errors.js';
+import { thrown } from './naive.js';
 import {
   precisionRecallAtN,
   precisionRecallAtNAsync,
@@ -197,14 +198,9 @@ describe('bad metric input throws a coded error', () => {
   ];
   for (const [name, call, code] of cases) {
     it(name, () => {
-      let caught: unknown;
-      try {
-        call();
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBeInstanceOf(AscmhError);
-      expect((caught as AscmhError).code).toBe(code);
+      const error = thrown(call);
+      expect(error).toBeInstanceOf(AscmhError);
+      expect((error as AscmhError).code).toBe(code);
     });
   }
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ASCMH, datasets, unpackCode } from '../src/index.js';
 import { smallSet } from './fixtures.js';
-import { type Mat, add, at, frob2, identity, mat, maxAbs, maxAbsDiff, mul, nuclearNorm, scale, solve, symmetricEigenvalues, t, trace } from './naive.js';
+import { type Mat, add, at, frob2, identity, mat, maxAbs, maxAbsDiff, mul, naiveKernelFeatures, nuclearNorm, scale, solve, symmetricEigenvalues, t, trace } from './naive.js';
 
 const data = smallSet();
 const n = data.labels.rows, c = data.labels.cols, r = 16;
@@ -13,19 +13,7 @@ const [m0, m1] = await Promise.all([
 ]);
 const o = m1.options;
 
-/** Centred kernel features Phi_m (k x n), computed naively from the model's anchors and sigma. */
-function kernelFeatures(modality: 'image' | 'text', centre = true): Mat {
-  const h = m1.hashFunction(modality);
-  const X = data[modality];
-  const out = mat(h.count, n);
-  for (let j = 0; j < h.count; j++)
-    for (let i = 0; i < n; i++) {
-      let d2 = 0;
-      for (let f = 0; f < h.dim; f++) d2 += (X.data[i * h.dim + f] - h.anchors[j * h.dim + f]) ** 2;
-      out.a[j * n + i] = Math.exp(-d2 / (2 * h.sigma ** 2)) - (centre ? h.mean[j] : 0);
-    }
-  return out;
-}
+const kernelFeatures = (modality: 'image' | 'text', centre = true) => naiveKernelFeatures(m1.hashFunction(modality), data[modality], centre);
 const Phi = { image: kernelFeatures('image'), text: kernelFeatures('text') };
 const Lm = mat(c, n), Gm = mat(c, n);
 for (let i = 0; i < n; i++) {
@@ -193,14 +181,7 @@ describe('a training set larger than one feature block (16,384 rows)', () => {
     const N = big.labels.rows;
     for (const [modality, ridge] of [['image', model.options.ridgeImage], ['text', model.options.ridgeText]] as const) {
       const h = model.hashFunction(modality);
-      const X = big[modality];
-      const F = mat(h.count, N);
-      for (let j = 0; j < h.count; j++)
-        for (let i = 0; i < N; i++) {
-          let d2 = 0;
-          for (let f = 0; f < h.dim; f++) d2 += (X.data[i * h.dim + f] - h.anchors[j * h.dim + f]) ** 2;
-          F.a[j * N + i] = Math.exp(-d2 / (2 * h.sigma ** 2)) - h.mean[j];
-        }
+      const F = naiveKernelFeatures(h, big[modality]);
       const B = mat(8, N);
       for (let i = 0; i < N; i++) {
         const code = unpackCode(model.trainingCodes, i);
