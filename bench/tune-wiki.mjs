@@ -26,7 +26,8 @@ if (side === 'image') {
         grid.push({ imageAnchors, imageKernelWidth, ridgeImage, textAnchors: 300, ridgeText: 0.03 });
 } else if (side === 'probe') {
   const base = { imageAnchors: 500, imageKernelWidth: 0.7, ridgeImage: 1, textAnchors: 300, textKernelWidth: 0.5, ridgeText: 0.001 };
-  for (const patch of [{}, { iterations: 3 }, { iterations: 30 }, { omega: 1e4 }, { omega: 1e6 }, { imageAnchors: 800 }, { imageAnchors: 1000, imageKernelWidth: 0.5 }, { alpha: 100 }])
+  const patches = process.env.PATCHES ? JSON.parse(process.env.PATCHES) : [{}, { iterations: 3 }, { iterations: 30 }, { omega: 1e4 }, { omega: 1e6 }, { imageAnchors: 800 }, { imageAnchors: 1000, imageKernelWidth: 0.5 }, { alpha: 100 }];
+  for (const patch of patches)
     grid.push({ ...base, ...patch });
 } else if (side === 'text-fine') {
   for (const textKernelWidth of [0.25, 0.35, 0.5])

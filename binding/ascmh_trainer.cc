@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <type_traits>
 
 #include "blas_lane.h"
@@ -60,6 +61,11 @@ struct Problem {
   // random directions when C J is rank-deficient. Only its products are kept.
   std::vector<T> Y0, Y0Phi, Y0G, Y0Y0;  // n x r (only with keep_latent), r x K, r x c, r x r
   bool keep_latent = false;
+  // Items with the same label vector share the B-step argument: group_of[i] indexes the distinct
+  // label rows, whose [G; L] columns are GLu (2c x groups).
+  std::vector<int32_t> group_of;
+  std::vector<T> GLu;
+  int64_t groups = 0;
   std::vector<T> g1;       // c: G 1
   T phi_energy = 0;        // sum_m lambda_m ||Phi_m||^2
   T Gg_norm2 = 0;          // ||G G^T||_F^2
@@ -317,7 +323,7 @@ template <class T>
 int64_t b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
   const int r = P.r, c = P.c;
   const int64_t n = P.n;
-  // argument = [r alpha R V G^T, omega M] [G; L]
+  // argument = [r alpha R V G^T, omega M] [G; L], evaluated once per distinct label vector
   std::vector<T> H((size_t)r * 2 * c);
   std::vector<T> RVG((size_t)r * c);
   gemm<T>(Op::N, Op::N, r, c, r, 1, S.R.data(), r, S.VG.data(), c, 0, RVG.data(), c);
@@ -326,15 +332,26 @@ int64_t b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
       H[(size_t)i * 2 * c + j] = static_cast<T>(r * o.alpha) * RVG[(size_t)i * c + j];
       H[(size_t)i * 2 * c + c + j] = static_cast<T>(o.omega) * S.M[(size_t)i * c + j];
     }
-  std::vector<T> arg((size_t)r * n);
-  gemm<T>(Op::N, Op::N, r, (int)n, 2 * c, 1, H.data(), 2 * c, P.GL.data(), (int)n, 0, arg.data(), (int)n);
-  int64_t changed = 0;
-  for (size_t i = 0; i < arg.size(); ++i) {
-    const T bit = arg[i] > 0 ? T(1) : arg[i] < 0 ? T(-1) : S.B[i];  // exactly 0: keep the previous bit
-    changed += bit != S.B[i];
-    S.B[i] = bit;
-  }
-  return changed;
+  const int64_t u = P.groups;
+  std::vector<T> arg((size_t)r * u);
+  gemm<T>(Op::N, Op::N, r, (int)u, 2 * c, 1, H.data(), 2 * c, P.GLu.data(), (int)u, 0, arg.data(), (int)u);
+  std::atomic<int64_t> changed{0};
+  ThreadPool::instance().parallel_for(r, 8, [&](int64_t j0, int64_t j1) {
+    int64_t local = 0;
+    for (int64_t j = j0; j < j1; ++j) {
+      const T* a = arg.data() + (size_t)j * u;
+      T* b = S.B.data() + (size_t)j * n;
+      for (int64_t i = 0; i < n; ++i) {  // branch-free: the signs are close to random
+        const T v = a[P.group_of[i]];
+        const T sign = static_cast<T>((v > 0) - (v < 0));
+        const T bit = sign != 0 ? sign : b[i];  // exactly 0: keep the previous bit
+        local += bit != b[i];
+        b[i] = bit;
+      }
+    }
+    changed += local;
+  });
+  return changed.load();
 }
 
 template <class T>
@@ -439,6 +456,20 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
         P.GL[(size_t)(c + j) * n + i] = 1;
       }
   }
+  {
+    std::map<std::vector<uint8_t>, int32_t> seen;
+    P.group_of.resize(n);
+    std::vector<uint8_t> row(c);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int j = 0; j < c; ++j) row[j] = labels[i * c + j] != 0;
+      auto it = seen.emplace(row, static_cast<int32_t>(seen.size())).first;
+      P.group_of[i] = it->second;
+    }
+    P.groups = static_cast<int64_t>(seen.size());
+    P.GLu.assign((size_t)2 * c * P.groups, 0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int j = 0; j < 2 * c; ++j) P.GLu[(size_t)j * P.groups + P.group_of[i]] = P.GL[(size_t)j * n + i];
+  }
   P.g1.assign(c, 0);
   for (int j = 0; j < c; ++j)
     for (int64_t i = 0; i < n; ++i) P.g1[j] += P.GL[(size_t)j * n + i];
@@ -498,7 +529,7 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
     S.VG.assign((size_t)r * c, 0);
     latent_from_gram(P, S, P.Y0Y0, P.Y0Phi, P.Y0G, P.Y0Y0);
     S.B.resize((size_t)r * n);
-    for (auto& b : S.B) b = rng.gaussian() >= 0 ? T(1) : T(-1);
+    for (auto& b : S.B) b = rng.coin() ? T(1) : T(-1);  // sgn of a Gaussian: a fair coin
     S.R.assign((size_t)r * r, 0);
     for (int i = 0; i < r; ++i) S.R[(size_t)i * r + i] = 1;
     m_step(P, o, S);

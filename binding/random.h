@@ -31,12 +31,19 @@ class Rng {
   }
   double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
   uint64_t below(uint64_t bound) { return static_cast<uint64_t>(uniform() * static_cast<double>(bound)); }
-  double gaussian() {  // Box-Muller, one value per call for a simple deterministic stream
+  double gaussian() {  // Box-Muller; the second value of each pair is kept for the next call
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
     double u1 = uniform();
     while (u1 <= 0.0) u1 = uniform();
-    const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    const double radius = std::sqrt(-2.0 * std::log(u1)), angle = 6.283185307179586 * uniform();
+    spare_ = radius * std::sin(angle);
+    has_spare_ = true;
+    return radius * std::cos(angle);
   }
+  bool coin() { return next() >> 63; }
   // k distinct indices from [0, n), in draw order (partial Fisher-Yates).
   std::vector<int64_t> sample_without_replacement(int64_t n, int64_t k) {
     std::vector<int64_t> pool(n);
@@ -52,6 +59,8 @@ class Rng {
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t state_[4];
+  double spare_ = 0;
+  bool has_spare_ = false;
 };
 
 }  // namespace ascmh

@@ -10,7 +10,7 @@ export interface AscmhOptions {
   /** RBF width sigma of each modality as a multiple of the mean sample-anchor distance (default 0.7 / 0.5). */
   imageKernelWidth?: number;
   textKernelWidth?: number;
-  /** Reconstruction weights lambda_1, lambda_2. */
+  /** Reconstruction weights lambda_1, lambda_2 (default 1e9 / 0.5: see the README's tuning notes). */
   lambdaImage?: number;
   lambdaText?: number;
   /** Weight of the asymmetric similarity term. */
@@ -61,13 +61,13 @@ export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   textAnchors: 300,
   imageKernelWidth: 0.7,
   textKernelWidth: 0.5,
-  lambdaImage: 0.5,
+  lambdaImage: 1e9,
   lambdaText: 0.5,
   alpha: 1,
   omega: 0.01,
   ridgeImage: 1,
   ridgeText: 0.001,
-  iterations: 10,
+  iterations: 5,
   tolerance: 1e-6,
   seed: 0,
   precision: 'float64',
