@@ -7,7 +7,6 @@ import { runDemo } from './demo.js';
 import { runExperiment, type ExperimentRow } from './experiment.js';
 import { native, packageRoot } from './native.js';
 import { DEFAULTS } from './options.js';
-import type { Protocol } from './evaluate.js';
 import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
