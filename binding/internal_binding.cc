@@ -136,6 +136,9 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
+  internal.Set("sparseDistanceBlocks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(sparse_distance_blocks()));
+  }));
   exports.Set("_internal", internal);
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite, "findNonFinite"));
 }

@@ -26,4 +26,7 @@ RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, 
 template <class T>
 void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
 
+// Row blocks that took the sparse distance path so far (for tests).
+int64_t sparse_distance_blocks();
+
 }  // namespace ascmh
