@@ -12,6 +12,24 @@ export function fail(code: string, message: string): never {
   throw new AscmhError(code, message);
 }
 
+/** Runs a native call; its errors become AscmhErrors with their codes. */
+export function callNative<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (err) {
+    throw wrapNativeError(err);
+  }
+}
+
+/** callNative for native calls that return a Promise (the call itself may also throw). */
+export async function callNativeAsync<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw wrapNativeError(err);
+  }
+}
+
 /** Errors from the native addon arrive as plain Errors with a `code`; give them our class. */
 export function wrapNativeError(err: unknown): Error {
   if (err instanceof AscmhError) return err;

@@ -1,4 +1,4 @@
-import { fail, wrapNativeError } from './errors.js';
+import { callNative, callNativeAsync, fail } from './errors.js';
 import { type Codes, type LabelMatrix, type Matrix, validateCodes, validateLabels } from './matrix.js';
 import type { CrossModalHashModel } from './model.js';
 import { native } from './native.js';
@@ -63,21 +63,14 @@ export function meanAveragePrecision(input: MapInput): number {
 
 /** mAP with the AP of every query. */
 export function averagePrecision(input: MapInput): MapResult {
-  try {
-    return toResult(native.meanAveragePrecision(nativeArgs(input)));
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
+  const args = nativeArgs(input);
+  return toResult(callNative(() => native.meanAveragePrecision(args)));
 }
 
 /** averagePrecision on native threads; never blocks the event loop. */
 export async function averagePrecisionAsync(input: MapInput): Promise<MapResult> {
   const args = nativeArgs(input);
-  try {
-    return toResult(await native.meanAveragePrecisionAsync(args));
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
+  return toResult(await callNativeAsync(() => native.meanAveragePrecisionAsync(args)));
 }
 
 export type Protocol = 'train-codes' | 'encoded';

@@ -1,5 +1,6 @@
 // Exact Hamming search over packed binary codes, backed by the native index.
-import { fail, wrapNativeError } from './errors.js';
+import { callNative, callNativeAsync, fail } from './errors.js';
+import type { Codes } from './matrix.js';
 import { native } from './native.js';
 
 /**
@@ -7,11 +8,7 @@ import { native } from './native.js';
  * 8 * i * ceil(bits/64); bit j of the code is bit (j mod 64) of word floor(j/64). Bits beyond
  * `bits` in the last word are ignored.
  */
-export interface HammingCodes {
-  count: number;
-  bits: number;
-  data: Uint8Array;
-}
+export type HammingCodes = Codes;
 
 /**
  * Item ids: any integer in the signed 64-bit range. Numbers must be safe integers; use bigints
@@ -91,14 +88,6 @@ function checkOptions(options: unknown): Record<string, unknown> {
   const o = options as Record<string, unknown>;
   if (o.threads !== undefined) checkInteger(o.threads, 'ERR_ASCMH_OPTION', 'threads', 0, 4096);
   return o;
-}
-
-function callNative<T>(body: () => T): T {
-  try {
-    return body();
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
 }
 
 /**
@@ -188,11 +177,7 @@ export class HammingIndex {
   /** {@link search} on native threads; the index state is fixed when this is called. */
   async searchAsync(queries: HammingCodes, options: HammingSearchOptions): Promise<HammingSearchResult> {
     this.#checkSearch(queries, options);
-    try {
-      return await callNative(() => this.#native.searchAsync(queries, options));
-    } catch (err) {
-      throw wrapNativeError(err);
-    }
+    return callNativeAsync(() => this.#native.searchAsync(queries, options));
   }
 
   /** Every item within `radius` (at most `limit` per query), same order as {@link search}. */
@@ -204,11 +189,7 @@ export class HammingIndex {
   /** {@link searchRadius} on native threads; the index state is fixed when this is called. */
   async searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
     this.#checkRadius(queries, options);
-    try {
-      return await callNative(() => this.#native.searchRadiusAsync(queries, options));
-    } catch (err) {
-      throw wrapNativeError(err);
-    }
+    return callNativeAsync(() => this.#native.searchRadiusAsync(queries, options));
   }
 
   /** Writes the index (versioned header, checksums) to `path`. */

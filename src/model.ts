@@ -1,6 +1,6 @@
-import { AscmhError, fail, wrapNativeError } from './errors.js';
+import { AscmhError, callNative, callNativeAsync, fail } from './errors.js';
 import { type Codes, type LabelMatrix, type Matrix, type Modality, validateLabels, validateMatrix } from './matrix.js';
-import { native } from './native.js';
+import { native, type NativeAddon } from './native.js';
 import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './options.js';
 import { readModelFile, writeModelFile } from './model-file.js';
 
@@ -101,11 +101,9 @@ export class ASCMH implements CrossModalHashModel {
     const job = native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent) }, onProgress);
     const abort = () => job.cancel();
     signal?.addEventListener('abort', abort, { once: true });
-    let raw;
+    let raw: NativeAddon;
     try {
-      raw = await job.promise;
-    } catch (err) {
-      throw wrapNativeError(err);
+      raw = await callNativeAsync(() => job.promise);
     } finally {
       signal?.removeEventListener('abort', abort);
     }
@@ -158,21 +156,13 @@ export class ASCMH implements CrossModalHashModel {
   /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
   encode(modality: Modality, features: Matrix): Codes {
     const encoder = this.encoder(modality, features);
-    try {
-      return { count: features.rows, bits: this.bits, data: encoder.encode(features) };
-    } catch (err) {
-      throw wrapNativeError(err);
-    }
+    return { count: features.rows, bits: this.bits, data: callNative(() => encoder.encode(features)) };
   }
 
   /** Encodes on a native thread; use it for large batches or from a server. */
   async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
     const encoder = this.encoder(modality, features);
-    try {
-      return { count: features.rows, bits: this.bits, data: await encoder.encodeAsync(features) };
-    } catch (err) {
-      throw wrapNativeError(err);
-    }
+    return { count: features.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(features)) };
   }
 
   /** Writes the model atomically (temporary file, then rename). */

@@ -1,15 +1,12 @@
 // Top-N precision/recall and precision-recall by Hamming radius (method page, "Retrieval and
 // evaluation"), computed natively over all queries in parallel.
-import { fail, wrapNativeError } from './errors.js';
+import { callNative, callNativeAsync, fail } from './errors.js';
 import type { HammingCodes } from './hamming-index.js';
+import type { LabelMatrix } from './matrix.js';
 import { native } from './native.js';
 
 /** A row-major 0/1 label matrix: one row per item, one column per class. */
-export interface LabelRows {
-  rows: number;
-  cols: number;
-  data: Uint8Array;
-}
+export type LabelRows = LabelMatrix;
 
 /**
  * Ranking: ascending Hamming distance, ties by ascending database index. An item is relevant to a
@@ -104,42 +101,26 @@ function checkNs(ns: unknown): ReadonlyArray<number> {
   return ns;
 }
 
-function call<T>(body: () => T): T {
-  try {
-    return body();
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
-}
-
 /** Precision and recall of the top N for every N in `input.ns`. */
 export function precisionRecallAtN(input: TopNInput): TopNMetrics {
   const args = { ...nativeArgs(input), ns: checkNs(input.ns) };
-  return call(() => native.precisionRecallAtN(args));
+  return callNative(() => native.precisionRecallAtN(args));
 }
 
 /** {@link precisionRecallAtN} on native threads. */
 export async function precisionRecallAtNAsync(input: TopNInput): Promise<TopNMetrics> {
   const args = { ...nativeArgs(input), ns: checkNs(input.ns) };
-  try {
-    return await native.precisionRecallAtNAsync(args);
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
+  return callNativeAsync(() => native.precisionRecallAtNAsync(args));
 }
 
 /** Precision and recall within Hamming radius r for r = 0..bits. */
 export function precisionRecallByRadius(input: RetrievalMetricsInput): RadiusMetrics {
   const args = nativeArgs(input);
-  return call(() => native.precisionRecallByRadius(args));
+  return callNative(() => native.precisionRecallByRadius(args));
 }
 
 /** {@link precisionRecallByRadius} on native threads. */
 export async function precisionRecallByRadiusAsync(input: RetrievalMetricsInput): Promise<RadiusMetrics> {
   const args = nativeArgs(input);
-  try {
-    return await native.precisionRecallByRadiusAsync(args);
-  } catch (err) {
-    throw wrapNativeError(err);
-  }
+  return callNativeAsync(() => native.precisionRecallByRadiusAsync(args));
 }
