@@ -1,84 +1,32 @@
 #!/usr/bin/env node
+// The `ascmh` command line. A user mistake (bad file, bad option) prints one line on stderr and
+// exits with code 2; --debug adds the stack. Output files are written atomically.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { AscmhError } from './errors.js';
-import { loadDataset, selectRows } from './datasets.js';
-import { runDemo } from './demo.js';
-import { runExperiment, type ExperimentRow } from './experiment.js';
-import { native, packageRoot } from './native.js';
-import { DEFAULTS } from './options.js';
 import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { registerEncode } from './cli/encode.js';
+import { registerEvaluate } from './cli/evaluate.js';
+import { bitsList, positiveInt } from './cli/common.js';
+import { registerSearch } from './cli/search.js';
+import { registerTrain } from './cli/train.js';
+import { runDemo } from './demo.js';
+import { AscmhError } from './errors.js';
+import { native, packageRoot } from './native.js';
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+const USAGE_EXIT = 2;
 
-function bitsList(value: string): number[] {
-  const list = value.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((b) => !Number.isInteger(b) || b < 8 || b > 1024)) {
-    throw new InvalidArgumentError('a comma-separated list of integers from 8 to 1024, e.g. 16,32,64,128');
-  }
-  return list;
-}
-function positiveInt(value: string): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('a positive integer');
-  return v;
-}
-function nonNegative(value: string): number {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v < 0) throw new InvalidArgumentError('a number >= 0');
-  return v;
-}
-
-/** Hyper-parameter flags shared by the training commands. */
-function withHyperParameters(cmd: Command): Command {
-  return cmd
-    .option('--image-anchors <k>', 'RBF anchors of the image features', positiveInt, DEFAULTS.imageAnchors)
-    .option('--text-anchors <k>', 'RBF anchors of the text features', positiveInt, DEFAULTS.textAnchors)
-    .option('--image-kernel-width <x>', 'image RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.imageKernelWidth)
-    .option('--text-kernel-width <x>', 'text RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.textKernelWidth)
-    .option('--lambda-image <x>', 'image reconstruction weight', nonNegative, DEFAULTS.lambdaImage)
-    .option('--lambda-text <x>', 'text reconstruction weight', nonNegative, DEFAULTS.lambdaText)
-    .option('--alpha <x>', 'weight of the similarity term', nonNegative, DEFAULTS.alpha)
-    .option('--omega <x>', 'weight of the label term', nonNegative, DEFAULTS.omega)
-    .option('--ridge <x>', 'ridge of both hash-function regressions')
-    .option('--ridge-image <x>', `ridge of the image hash function (default ${DEFAULTS.ridgeImage})`, nonNegative)
-    .option('--ridge-text <x>', `ridge of the text hash function (default ${DEFAULTS.ridgeText})`, nonNegative)
-    .option('--iterations <t>', 'most alternating iterations', positiveInt, DEFAULTS.iterations)
-    .option('--tolerance <x>', 'stop once no code bit changes and the objective moves by at most this fraction (0: never)', nonNegative, DEFAULTS.tolerance)
-    .addOption(new Option('--precision <p>', 'arithmetic').choices(['float64', 'float32']).default(DEFAULTS.precision));
-}
-
-function hyperParameters(o: Record<string, unknown>) {
-  return {
-    imageAnchors: o.imageAnchors as number,
-    textAnchors: o.textAnchors as number,
-    imageKernelWidth: o.imageKernelWidth as number,
-    textKernelWidth: o.textKernelWidth as number,
-    lambdaImage: o.lambdaImage as number,
-    lambdaText: o.lambdaText as number,
-    alpha: o.alpha as number,
-    omega: o.omega as number,
-    ridge: o.ridge === undefined ? undefined : nonNegative(o.ridge as string),
-    ridgeImage: o.ridgeImage as number | undefined,
-    ridgeText: o.ridgeText as number | undefined,
-    iterations: o.iterations as number,
-    tolerance: o.tolerance as number,
-    precision: o.precision as 'float64' | 'float32',
-  };
-}
-
-function printTable(rows: ExperimentRow[], title: string) {
-  console.log(title);
-  console.log('  bits   image->text   text->image   train s');
-  for (const r of rows) {
-    console.log(`  ${String(r.bits).padStart(4)}   ${r.i2t.toFixed(4).padStart(11)}   ${r.t2i.toFixed(4).padStart(11)}   ${r.trainSeconds.toFixed(3).padStart(7)}`);
-  }
+function versionText(): string {
+  const info = native.buildInfo();
+  return `${pkg.version} (native: ${info.blas}; popcount ${info.popcount})`;
 }
 
 const program = new Command()
   .name('ascmh')
-  .description('Asymmetric Scalable Cross-Modal Hashing: train, encode and evaluate binary codes for image/text retrieval')
-  .version(`${pkg.version} (native: ${native.buildInfo().blas}; popcount ${native.buildInfo().popcount})`, '-V, --version');
+  .description('Asymmetric Scalable Cross-Modal Hashing: train, encode, search and evaluate binary codes for image/text retrieval')
+  .version(versionText(), '-V, --version')
+  .option('--debug', 'show stack traces of errors')
+  .exitOverride();
 
 program
   .command('demo')
@@ -88,34 +36,43 @@ program
   .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
   .action(async (o) => runDemo({ n: o.n, queries: o.queries, bits: o.bits }));
 
-withHyperParameters(
-  program
-    .command('eval')
-    .description('train and evaluate on a dataset folder (img.npy, txt.npy, labels.npy, split.json)')
-    .requiredOption('--data <dir>', 'dataset folder')
-    .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
-    .option('--seeds <n>', 'runs per code length (seeds 0..n-1); mAP is their mean', positiveInt, 5)
-    .addOption(new Option('--protocol <p>', 'database protocol').choices(['train-codes', 'encoded']).default('train-codes'))
-    .option('--json', 'print exactly one JSON object on stdout'),
-).action(async (o) => {
-  const ds = await loadDataset(o.data);
-  const train = selectRows(ds, ds.split.train);
-  const query = selectRows(ds, ds.split.query);
-  const database = selectRows(ds, ds.split.database);
-  const results = await runExperiment({ train, query, database, bits: o.bits, seeds: o.seeds, protocol: o.protocol, options: hyperParameters(o) });
-  if (o.json) {
-    process.stdout.write(JSON.stringify({ dataset: ds.name, protocol: o.protocol, results }) + '\n');
-  } else {
-    printTable(results, `${ds.name}: mAP@all over ${o.seeds} seed(s), protocol ${o.protocol}`);
-  }
-});
+registerTrain(program);
+registerEncode(program);
+registerSearch(program);
+registerEvaluate(program);
+// Subcommands exit through the same path as the program (usage errors: code 2).
+for (const cmd of program.commands) cmd.exitOverride();
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof AscmhError) {
-    console.error(`ascmh: ${err.message} [${err.code}]`);
-    if (process.argv.includes('--debug')) console.error(err.stack);
-    process.exit(2);
+function report(err: unknown): number {
+  const debug = process.argv.includes('--debug');
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (or help / version) already.
+    return err.exitCode === 0 ? 0 : USAGE_EXIT;
   }
-  console.error(err);
-  process.exit(1);
-});
+  if (err instanceof AscmhError) {
+    if (err.code === 'ERR_ASCMH_CANCELLED') {
+      console.error('ascmh: interrupted; no output was written');
+      return 130;
+    }
+    console.error(`ascmh: ${err.message}`);
+    if (debug) console.error(err.stack);
+    return USAGE_EXIT;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.path === 'string') {
+    // A file system error the library did not anticipate: still a user-facing condition.
+    console.error(`ascmh: ${e.path}: ${e.code}`);
+    if (debug) console.error(e.stack);
+    return USAGE_EXIT;
+  }
+  console.error(`ascmh: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (run with --debug for the stack)'}`);
+  if (debug) console.error((err as Error)?.stack);
+  return 1;
+}
+
+program.parseAsync(process.argv).then(
+  () => undefined,
+  (err: unknown) => {
+    process.exitCode = report(err);
+  },
+);

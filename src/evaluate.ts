@@ -2,6 +2,7 @@ import { callNative, callNativeAsync, fail } from './errors.js';
 import { type Codes, type LabelMatrix, type Matrix, validateCodes, validateLabels } from './matrix.js';
 import type { CrossModalHashModel } from './model.js';
 import { native } from './native.js';
+import { type RadiusMetrics, type TopNMetrics, precisionRecallAtNAsync, precisionRecallByRadiusAsync } from './retrieval-metrics.js';
 
 export interface MapInput {
   queries: Codes;
@@ -86,6 +87,14 @@ export interface CrossModalEvaluation {
   imageToText: number;
   /** Text queries against the image side of the database. */
   textToImage: number;
+  /** Precision/recall curves of both tasks, when asked for with `curves`. */
+  curves?: { imageToText: RetrievalCurves; textToImage: RetrievalCurves };
+}
+
+/** The paper's figures for one task: precision of the top N, and precision-recall by radius. */
+export interface RetrievalCurves {
+  topN: { ns: number[] } & TopNMetrics;
+  radius: RadiusMetrics;
 }
 
 /**
@@ -100,7 +109,7 @@ export async function evaluateCrossModal(
   queries: CrossModalSet,
   database: CrossModalSet,
   protocol: Protocol = 'train-codes',
-  options: Pick<MapInput, 'top' | 'skipWithoutRelevant'> = {},
+  options: Pick<MapInput, 'top' | 'skipWithoutRelevant'> & { curves?: { ns: number[] } } = {},
 ): Promise<CrossModalEvaluation> {
   if (protocol !== 'train-codes' && protocol !== 'encoded') fail('ERR_ASCMH_OPTION', `protocol must be 'train-codes' or 'encoded', got ${String(protocol)}`);
   const [qImage, qText] = await Promise.all([model.encodeAsync('image', queries.image), model.encodeAsync('text', queries.text)]);
@@ -113,12 +122,23 @@ export async function evaluateCrossModal(
   } else {
     [dbForImageQueries, dbForTextQueries] = await Promise.all([model.encodeAsync('text', database.text), model.encodeAsync('image', database.image)]);
   }
-  const common = { queryLabels: queries.labels, databaseLabels: database.labels, ...options };
+  const { curves, ...mapOptions } = options;
+  const common = { queryLabels: queries.labels, databaseLabels: database.labels, ...mapOptions };
   const [i2t, t2i] = await Promise.all([
     averagePrecisionAsync({ queries: qImage, database: dbForImageQueries, ...common }),
     averagePrecisionAsync({ queries: qText, database: dbForTextQueries, ...common }),
   ]);
-  return { imageToText: i2t.map, textToImage: t2i.map };
+  const result: CrossModalEvaluation = { imageToText: i2t.map, textToImage: t2i.map };
+  if (curves) {
+    const curvesOf = async (q: Codes, db: Codes): Promise<RetrievalCurves> => {
+      const input = { queries: q, database: db, queryLabels: queries.labels, databaseLabels: database.labels, skipWithoutRelevant: options.skipWithoutRelevant };
+      const [topN, radius] = await Promise.all([precisionRecallAtNAsync({ ...input, ns: curves.ns }), precisionRecallByRadiusAsync(input)]);
+      return { topN: { ns: [...curves.ns], ...topN }, radius };
+    };
+    const [imageToText, textToImage] = await Promise.all([curvesOf(qImage, dbForImageQueries), curvesOf(qText, dbForTextQueries)]);
+    result.curves = { imageToText, textToImage };
+  }
+  return result;
 }
 
 // Precision and recall of the top N and by Hamming radius (the paper's Figs. 4-6 and PR curves).

@@ -1,7 +1,8 @@
 // One-file model format:
 //   "ASCMHMDL" | u32 format version | u32 header bytes | JSON header | 8-byte-aligned arrays | SHA-256 of all before
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import { AscmhError, fail } from './errors.js';
 import type { HashFunctionParameters, ModelState } from './model.js';
 
@@ -57,17 +58,7 @@ export async function writeModelFile(path: string, state: ModelState): Promise<v
     Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(body, prefix + s.offset);
   });
   const digest = createHash('sha256').update(body).digest();
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, Buffer.concat([body, digest]));
-    const fh = await open(tmp, 'r');
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, body, digest);
 }
 
 function corrupt(path: string, why: string): never {

@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ASCMH, datasets, evaluate, parseNpy } from '../src/index.js';
-import { encodeNpy, readNpy } from '../src/npy.js';
+import { ASCMH, datasets, evaluate } from '../src/index.js';
+import { encodeNpy } from '../src/npy.js';
 import { SHARED_DATA } from './fixtures.js';
 
 describe('synthetic data', () => {
@@ -31,43 +30,6 @@ describe('synthetic data', () => {
     };
     const [m16, m128] = [await score(16), await score(128)];
     expect(m128).toBeGreaterThan(m16 + 0.02);
-  });
-});
-
-describe('npy', () => {
-  it('round-trips float32, float64 and uint8 matrices', () => {
-    for (const data of [Float32Array.from([1.5, -2, 3, 4, 5, 6]), Float64Array.from([1e-300, 2, 3, 4, 5, 6]), Uint8Array.from([0, 1, 255, 3, 4, 5])]) {
-      const back = parseNpy(encodeNpy(data, [2, 3]));
-      expect(back.shape).toEqual([2, 3]);
-      expect(Array.from(back.data)).toEqual(Array.from(data));
-    }
-  });
-  it('reads Fortran order, and rejects truncated bodies and unsupported dtypes', () => {
-    const buf = Buffer.from(encodeNpy(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3]).toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1');
-    expect(Array.from(parseNpy(buf).data)).toEqual([1, 3, 5, 2, 4, 6]);
-    const whole = encodeNpy(Float32Array.from([1, 2, 3, 4]), [2, 2]);
-    expect(() => parseNpy(whole.subarray(0, whole.length - 3), 'x.npy')).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY', message: expect.stringMatching(/x.npy: truncated body/) }));
-    const int64 = Buffer.from(whole.toString('latin1').replace('<f4', '<i8'), 'latin1');
-    expect(() => parseNpy(int64)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY', message: expect.stringMatching(/unsupported dtype '<i8'/) }));
-    expect(() => parseNpy(Buffer.from('not numpy at all'))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_NPY' }));
-  });
-  const hasNumpy = (() => {
-    try {
-      execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!hasNumpy)('reads files written by numpy (needs python3 with numpy)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ascmh-npy-'));
-    execFileSync('python3', ['-c', `import numpy as np
-np.save('${dir}/a.npy', np.arange(6, dtype=np.float32).reshape(2, 3))
-np.save('${dir}/f.npy', np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3)))
-np.save('${dir}/b.npy', np.array([[True, False], [False, True]]))`]);
-    expect(Array.from((await readNpy(join(dir, 'a.npy'))).data)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Array.from((await readNpy(join(dir, 'f.npy'))).data)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Array.from((await readNpy(join(dir, 'b.npy'))).data)).toEqual([1, 0, 0, 1]);
   });
 });
 

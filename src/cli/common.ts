@@ -1,0 +1,183 @@
+// Pieces shared by the commands: option parsers, hyper-parameter flags, progress output, and the
+// error policy (a user mistake is one line on stderr and exit code 2).
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { fail } from '../errors.js';
+import { MAT_VARIABLES, type MatDatasetVariables } from '../data-files.js';
+import type { Modality } from '../matrix.js';
+import { type AscmhOptions, DEFAULTS } from '../options.js';
+
+export function bitsList(value: string): number[] {
+  const list = value.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((b) => !Number.isInteger(b) || b < 8 || b > 1024)) {
+    throw new InvalidArgumentError('a comma-separated list of integers from 8 to 1024, e.g. 16,32,64,128');
+  }
+  return list;
+}
+
+export function bitsValue(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 8 || v > 1024) throw new InvalidArgumentError('an integer from 8 to 1024');
+  return v;
+}
+
+export function positiveInt(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('a positive integer');
+  return v;
+}
+
+export function nonNegativeInt(value: string): number {
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError('an integer >= 0');
+  return v;
+}
+
+export function nonNegative(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0) throw new InvalidArgumentError('a number >= 0');
+  return v;
+}
+
+export const modalityOption = () => new Option('--modality <m>', 'modality of the input features').choices(['image', 'text']).makeOptionMandatory();
+
+/** Hyper-parameter flags of the training commands. */
+export function withHyperParameters(cmd: Command): Command {
+  return cmd
+    .option('--image-anchors <k>', 'RBF anchors of the image features', positiveInt, DEFAULTS.imageAnchors)
+    .option('--text-anchors <k>', 'RBF anchors of the text features', positiveInt, DEFAULTS.textAnchors)
+    .option('--image-kernel-width <x>', 'image RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.imageKernelWidth)
+    .option('--text-kernel-width <x>', 'text RBF sigma as a multiple of the mean sample-anchor distance', nonNegative, DEFAULTS.textKernelWidth)
+    .option('--lambda-image <x>', 'image reconstruction weight', nonNegative, DEFAULTS.lambdaImage)
+    .option('--lambda-text <x>', 'text reconstruction weight', nonNegative, DEFAULTS.lambdaText)
+    .option('--alpha <x>', 'weight of the similarity term', nonNegative, DEFAULTS.alpha)
+    .option('--omega <x>', 'weight of the label term', nonNegative, DEFAULTS.omega)
+    .option('--ridge <x>', 'ridge of both hash-function regressions (sets --ridge-image and --ridge-text)', nonNegative)
+    .option('--ridge-image <x>', `ridge of the image hash function (default ${DEFAULTS.ridgeImage})`, nonNegative)
+    .option('--ridge-text <x>', `ridge of the text hash function (default ${DEFAULTS.ridgeText})`, nonNegative)
+    .option('--iterations <t>', 'most alternating iterations', positiveInt, DEFAULTS.iterations)
+    .option('--tolerance <x>', 'stop once no code bit changes and the objective moves by at most this fraction (0: never)', nonNegative, DEFAULTS.tolerance)
+    .addOption(new Option('--precision <p>', 'arithmetic of features and updates').choices(['float64', 'float32']).default(DEFAULTS.precision));
+}
+
+export function hyperParameters(o: Record<string, unknown>): Omit<AscmhOptions, 'bits' | 'seed'> {
+  return {
+    imageAnchors: o.imageAnchors as number,
+    textAnchors: o.textAnchors as number,
+    imageKernelWidth: o.imageKernelWidth as number,
+    textKernelWidth: o.textKernelWidth as number,
+    lambdaImage: o.lambdaImage as number,
+    lambdaText: o.lambdaText as number,
+    alpha: o.alpha as number,
+    omega: o.omega as number,
+    ridge: o.ridge as number | undefined,
+    ridgeImage: o.ridgeImage as number | undefined,
+    ridgeText: o.ridgeText as number | undefined,
+    iterations: o.iterations as number,
+    tolerance: o.tolerance as number,
+    precision: o.precision as 'float64' | 'float32',
+  };
+}
+
+/** Variable-name flags for datasets given as one .mat file. */
+export function withMatVariables(cmd: Command): Command {
+  for (const [part, names] of Object.entries(MAT_VARIABLES)) {
+    for (const [what, name] of Object.entries(names)) {
+      cmd.option(`--${what}-${part}-var <name>`, `.mat variable of the ${part} ${what}`, name);
+    }
+  }
+  return cmd;
+}
+
+export function matVariables(o: Record<string, unknown>): MatDatasetVariables {
+  const out = {} as MatDatasetVariables;
+  for (const part of Object.keys(MAT_VARIABLES) as (keyof MatDatasetVariables)[]) {
+    const pick = (what: string) => o[`${what}${part[0].toUpperCase()}${part.slice(1)}Var`] as string;
+    out[part] = { image: pick('image'), text: pick('text'), labels: pick('labels') };
+  }
+  return out;
+}
+
+export function withVerbosity(cmd: Command): Command {
+  return cmd.option('-q, --quiet', 'print nothing but errors (and the requested output)').option('-v, --verbose', 'print details (objective terms per iteration)');
+}
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+export function verbosityOf(o: { quiet?: boolean; verbose?: boolean }): Verbosity {
+  return o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
+}
+
+/**
+ * Progress of a long step on stderr: a bar on a terminal, plain lines otherwise, nothing when
+ * quiet. Detail lines (verbose) print above the bar.
+ */
+export class Progress {
+  private readonly bars?: cliProgress.MultiBar;
+  private readonly bar?: cliProgress.SingleBar;
+  private lastLine = -1;
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly verbosity: Verbosity,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (verbosity !== 'quiet' && stream.isTTY) {
+      this.bars = new cliProgress.MultiBar(
+        { format: `${label} [{bar}] {value}/{total} {detail}`, stream, hideCursor: true, clearOnComplete: false, barsize: 30 },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar = this.bars.create(total, 0, { detail: '' });
+    }
+  }
+
+  update(done: number, detail = ''): void {
+    if (this.verbosity === 'quiet') return;
+    if (this.bar) {
+      this.bar.update(done, { detail });
+    } else if (done !== this.lastLine) {
+      this.lastLine = done;
+      this.stream.write(`${this.label}: ${done}/${this.total}${detail ? ` ${detail}` : ''}\n`);
+    }
+  }
+
+  /** A detail line, shown with --verbose only. */
+  detail(line: string): void {
+    if (this.verbosity !== 'verbose') return;
+    if (this.bars) {
+      this.bars.log(`${line}\n`);
+      this.bars.update(); // logs print on the next redraw; do not wait for the timer
+    } else this.stream.write(`${line}\n`);
+  }
+
+  stop(): void {
+    this.bars?.stop();
+  }
+}
+
+/** Fails early when an output path cannot be written (before hours of training, not after). */
+export async function checkOutputPath(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) fail('ERR_ASCMH_WRITE', `cannot write ${path}: it is a directory`);
+  const parent = await stat(dirname(path)).catch(() => undefined);
+  if (!parent?.isDirectory()) fail('ERR_ASCMH_WRITE', `cannot write ${path}: folder ${dirname(path)} does not exist`);
+}
+
+/** An AbortSignal that fires on Ctrl-C / SIGTERM, so native work stops and temporary files go. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    process.stderr.write(`\nascmh: ${signal}, stopping\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+export function isModality(value: string): value is Modality {
+  return value === 'image' || value === 'text';
+}

@@ -1,0 +1,135 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { writeFileAtomic } from '../atomic-file.js';
+import { openDataset } from '../data-files.js';
+import { type Dataset, selectRows } from '../datasets.js';
+import { fail } from '../errors.js';
+import { type ExperimentRow, runExperiment } from '../experiment.js';
+import { experimentFigures, topNGrid } from '../figures.js';
+import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMap } from '../paper.js';
+import { Progress, type Verbosity, bitsList, hyperParameters, interruptSignal, matVariables, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
+
+const DATA_HELP = 'dataset folder (img.npy, txt.npy, labels.npy, split.json) or .mat file (I_tr, T_tr, L_tr, I_te, ...)';
+
+export function registerEvaluate(program: Command): void {
+  const evalCmd = program
+    .command('eval')
+    .description('train at several code lengths and report mAP@all of both retrieval tasks')
+    .requiredOption('--data <source>', DATA_HELP)
+    .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
+    .option('--seeds <n>', 'runs per code length (seeds 0..n-1); results are their mean', positiveInt, 5)
+    .addOption(new Option('--protocol <p>', 'database: the learned training codes (the paper\'s) or items encoded by the hash functions').choices(['train-codes', 'encoded']).default('train-codes'))
+    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--plot <dir>', 'also write the paper\'s figures (precision of the top N, precision-recall) as SVG, and their data as curves.json');
+  withVerbosity(withMatVariables(withHyperParameters(evalCmd))).action(evaluateCommand);
+
+  const reproduceCmd = program
+    .command('reproduce')
+    .description('the paper\'s Table 2 for a dataset: mAP at 16/32/64/128 bits, train-codes protocol, with the paper\'s numbers beside ours')
+    .requiredOption('--data <source>', DATA_HELP)
+    .option('--seeds <n>', 'runs per code length (the paper averages 20)', positiveInt, 20)
+    .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
+    .addOption(new Option('--paper <dataset>', 'which of the paper\'s datasets this is (default: from the data\'s name)').choices([...Object.keys(PAPER_TABLE2), 'none']))
+    .option('--json', 'print exactly one JSON object on stdout');
+  withVerbosity(withMatVariables(withHyperParameters(reproduceCmd))).action(reproduce);
+}
+
+async function experiment(ds: Dataset, o: Record<string, unknown>, protocol: 'train-codes' | 'encoded', curves: boolean, verbosity: Verbosity): Promise<ExperimentRow[]> {
+  const train = selectRows(ds, ds.split.train);
+  const query = selectRows(ds, ds.split.query);
+  const database = protocol === 'encoded' ? selectRows(ds, ds.split.database) : train;
+  const bits = o.bits as number[];
+  const seeds = o.seeds as number;
+  const progress = new Progress(`${ds.name}`, bits.length * seeds, verbosity);
+  let fits = 0;
+  try {
+    return await runExperiment({
+      train,
+      query,
+      database,
+      bits,
+      seeds,
+      protocol,
+      options: hyperParameters(o),
+      curves: curves ? { ns: topNGrid(database.labels.rows) } : undefined,
+      signal: interruptSignal(),
+      onFit: (b, seed, seconds) => {
+        progress.detail(`${b} bits, seed ${seed}: trained in ${seconds.toFixed(3)} s`);
+        progress.update(++fits, 'fits');
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+function printTable(rows: ExperimentRow[], title: string): void {
+  console.log(title);
+  console.log('  bits   image->text   text->image   train s');
+  for (const r of rows) {
+    console.log(`  ${String(r.bits).padStart(4)}   ${r.i2t.toFixed(4).padStart(11)}   ${r.t2i.toFixed(4).padStart(11)}   ${r.trainSeconds.toFixed(3).padStart(7)}`);
+  }
+}
+
+async function writePlots(dir: string, rows: ExperimentRow[], ds: Dataset, protocol: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => fail('ERR_ASCMH_WRITE', `cannot create ${dir}: ${err.code}`));
+  const written: string[] = [];
+  for (const figure of experimentFigures(rows, ds.name)) {
+    await writeFileAtomic(join(dir, figure.file), Buffer.from(figure.svg));
+    written.push(join(dir, figure.file));
+  }
+  const data = { dataset: ds.name, protocol, results: rows.map((r) => ({ bits: r.bits, ...r.curves })) };
+  await writeFileAtomic(join(dir, 'curves.json'), Buffer.from(JSON.stringify(data) + '\n'));
+  written.push(join(dir, 'curves.json'));
+  return written;
+}
+
+async function evaluateCommand(o: Record<string, unknown>): Promise<void> {
+  const verbosity = verbosityOf(o);
+  const protocol = o.protocol as 'train-codes' | 'encoded';
+  const ds = await openDataset(o.data as string, matVariables(o));
+  const rows = await experiment(ds, o, protocol, o.plot !== undefined, verbosity);
+  const written = o.plot !== undefined ? await writePlots(o.plot as string, rows, ds, protocol) : [];
+  const results = rows.map(({ curves: _curves, ...r }) => r);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ dataset: ds.name, protocol, results }) + '\n');
+  } else {
+    printTable(results, `${ds.name}: mAP@all over ${o.seeds} seed(s), protocol ${protocol}`);
+    for (const path of written) console.log(`wrote ${path}`);
+  }
+}
+
+const TASKS = [
+  { key: 'i2t', label: 'Image->Text' },
+  { key: 't2i', label: 'Text->Image' },
+] as const;
+
+async function reproduce(o: Record<string, unknown>): Promise<void> {
+  const ds = await openDataset(o.data as string, matVariables(o));
+  const paper: PaperDataset | undefined = o.paper === 'none' ? undefined : ((o.paper as PaperDataset | undefined) ?? paperDatasetOf(ds.name));
+  const rows = await experiment(ds, o, 'train-codes', false, verbosityOf(o));
+  const cell = (bits: number, task: 'i2t' | 't2i') => {
+    const ours = rows.find((r) => r.bits === bits)![task];
+    const theirs = paper ? paperMap(paper, task, bits) : undefined;
+    return { ours, paper: theirs ?? null, difference: theirs === undefined ? null : ours - theirs };
+  };
+  if (o.json) {
+    const results = rows.map((r) => ({ bits: r.bits, i2t: cell(r.bits, 'i2t'), t2i: cell(r.bits, 't2i'), trainSeconds: r.trainSeconds }));
+    process.stdout.write(JSON.stringify({ dataset: ds.name, paperDataset: paper ?? null, protocol: 'train-codes', seeds: o.seeds, results }) + '\n');
+    return;
+  }
+  const fmt = (v: number | null, signed = false) => (v === null ? '-' : `${signed && v >= 0 ? '+' : ''}${v.toFixed(4)}`).padStart(9);
+  const paperTitle = paper ? PAPER_TABLE2[paper].title : 'no published numbers';
+  console.log(`ASCMH on ${ds.name} (paper: ${paperTitle}), mAP@all, train-codes protocol, mean of ${o.seeds} seed(s)`);
+  console.log(`${'Task'.padEnd(13)}${'Row'.padEnd(12)}${rows.map((r) => `${r.bits} bits`.padStart(9)).join('')}`);
+  for (const task of TASKS) {
+    const cells = rows.map((r) => cell(r.bits, task.key));
+    console.log(`${task.label.padEnd(13)}${'ours'.padEnd(12)}${cells.map((c) => fmt(c.ours)).join('')}`);
+    if (paper) {
+      console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}${cells.map((c) => fmt(c.paper)).join('')}`);
+      console.log(`${''.padEnd(13)}${'difference'.padEnd(12)}${cells.map((c) => fmt(c.difference, true)).join('')}`);
+    }
+  }
+  console.log(`${'Train s'.padEnd(13)}${'median'.padEnd(12)}${rows.map((r) => r.trainSeconds.toFixed(3).padStart(9)).join('')}`);
+}

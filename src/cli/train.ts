@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { openDataset, readFeatureFile, readLabelFile } from '../data-files.js';
+import { selectRows } from '../datasets.js';
+import { fail } from '../errors.js';
+import { ASCMH, type TrainingData } from '../model.js';
+import { Progress, bitsValue, checkOutputPath, hyperParameters, interruptSignal, matVariables, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train a model on paired image/text features with labels and save it')
+    .option('--data <source>', 'dataset folder (img.npy, txt.npy, labels.npy, split.json: its train part) or .mat file (its train variables)')
+    .option('--image <file>', 'image features, one row per item (.npy, or .mat with --image-train-var)')
+    .option('--text <file>', 'text features, row-aligned with --image')
+    .option('--labels <file>', '0/1 labels (or one column of class numbers), row-aligned with --image')
+    .requiredOption('--bits <n>', 'code length, 8 to 1024', bitsValue)
+    .option('--seed <n>', 'seed of anchors and initialisation', nonNegativeInt, 0)
+    .requiredOption('--out <file>', 'model file to write (written atomically)');
+  withVerbosity(withMatVariables(withHyperParameters(cmd))).action(train);
+}
+
+async function trainingData(o: Record<string, string | undefined>, vars: ReturnType<typeof matVariables>): Promise<TrainingData> {
+  const files = [o.image, o.text, o.labels];
+  if (o.data !== undefined) {
+    if (files.some((f) => f !== undefined)) fail('ERR_ASCMH_USAGE', 'give either --data or --image/--text/--labels, not both');
+    const ds = await openDataset(o.data, vars);
+    return selectRows(ds, ds.split.train);
+  }
+  if (files.some((f) => f === undefined)) fail('ERR_ASCMH_USAGE', 'give --data, or all three of --image, --text and --labels');
+  return {
+    image: await readFeatureFile(o.image!, vars.train.image),
+    text: await readFeatureFile(o.text!, vars.train.text),
+    labels: await readLabelFile(o.labels!, vars.train.labels),
+  };
+}
+
+async function train(o: Record<string, unknown>): Promise<void> {
+  const verbosity = verbosityOf(o);
+  await checkOutputPath(o.out as string);
+  const data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
+  const options = { ...hyperParameters(o), bits: o.bits as number, seed: o.seed as number };
+  const progress = new Progress('train', options.iterations!, verbosity);
+  let model: ASCMH;
+  try {
+    model = await ASCMH.fit(data, options, {
+      signal: interruptSignal(),
+      onProgress: (p) => {
+        progress.detail(`iteration ${p.iteration}: reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity.toPrecision(6)}, label ${p.label.toPrecision(6)}, bits changed ${p.changedBits}`);
+        progress.update(p.iteration, `iterations`);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  await model.save(o.out as string);
+  if (verbosity !== 'quiet') {
+    const stopped = model.converged ? `, converged after ${model.history.length} iterations` : '';
+    console.log(`${o.out}: ${model.bits}-bit ASCMH model, ${data.labels.rows} pairs (image ${data.image.cols}-D, text ${data.text.cols}-D), trained in ${model.seconds.total.toFixed(2)} s${stopped}`);
+  }
+}
