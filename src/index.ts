@@ -8,13 +8,21 @@ export { AscmhError } from './errors.js';
 export { HammingIndex } from './hamming-index.js';
 export type { HammingCodes, HammingIds, HammingIndexOptions, HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from './hamming-index.js';
 export * as evaluate from './evaluate.js';
-export type { CrossModalEvaluation, MapInput, MapResult, Protocol } from './evaluate.js';
+export type { CrossModalEvaluation, MapInput, MapResult, Protocol, RetrievalCurves } from './evaluate.js';
 export * as datasets from './datasets.js';
 export type { Dataset, SyntheticOptions } from './datasets.js';
-export { parseNpy, readNpy } from './npy.js';
-export type { NpyArray } from './npy.js';
+export { NpyRowReader, encodeNpy, parseNpy, readNpy } from './npy.js';
+export type { NpyArray, NpyDtype } from './npy.js';
+export { listMatVariables, readMat } from './mat.js';
+export type { MatMatrix } from './mat.js';
+export { MAT_VARIABLES, loadMatDataset, openDataset, readFeatureFile, readLabelFile } from './data-files.js';
+export type { MatDatasetVariables } from './data-files.js';
+export { CodesFileWriter, codesToRows, readCodesFile, rowsToCodes, writeCodesFile } from './codes-file.js';
+export { renderLineChart } from './plot.js';
+export type { LineChart, Series } from './plot.js';
+export { experimentFigures } from './figures.js';
 export { runExperiment } from './experiment.js';
-export type { ExperimentRow, ExperimentSpec } from './experiment.js';
+export type { AveragedCurves, ExperimentRow, ExperimentSpec } from './experiment.js';
 import { native } from './native.js';
 
 /** The native build: OpenBLAS configuration, popcount kernel chosen for this CPU, source hash. */

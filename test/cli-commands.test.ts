@@ -103,6 +103,16 @@ describe('ascmh encode', () => {
     }
   });
 
+  it('Ctrl-C between batches leaves no code file behind', async () => {
+    const dir = tempDir();
+    const rows = 200_000;
+    writeFileSync(join(dir, 'big.npy'), encodeNpy(Float32Array.from({ length: rows * 16 }, (_, i) => (i % 97) / 97), [rows, 16]));
+    const r = await runAndSignal(['encode', '--model', modelPath, '--modality', 'image', '--input', join(dir, 'big.npy'), '--out', join(dir, 'codes.npy'), '--batch-rows', '500'], /encode: 500\/200000/);
+    expect(r.signalled).toBe(true);
+    expect(r.code).toBe(130);
+    expect(readdirSync(dir)).toEqual(['big.npy']);
+  });
+
   it('a model trained for other feature sizes: one line naming the file, no output', async () => {
     const out = join(work, 'wrong.npy');
     const msg = userError(await run('encode', '--model', modelPath, '--modality', 'text', '--input', join(work, 'queries.npy'), '--out', out));

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pythonHas } from './fixtures.js';
 import { CodesFileWriter, codesToRows, readCodesFile, rowsToCodes, writeCodesFile } from '../src/codes-file.js';
 import { unpackCode } from '../src/matrix.js';
 import { encodeNpy, readNpy } from '../src/npy.js';
@@ -63,14 +64,7 @@ describe('code files', () => {
     expect(readdirSync(d)).toEqual([]);
   });
 
-  const hasFaiss = (() => {
-    try {
-      execFileSync('python3', ['-c', 'import faiss, numpy'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasFaiss = pythonHas('faiss, numpy');
   it.skipIf(!hasFaiss)('FAISS IndexBinaryFlat takes raw files as they are (needs python3 with faiss)', async () => {
     const d = dir();
     const bits = 48;

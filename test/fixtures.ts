@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { datasets } from '../src/index.js';
 import type { TrainingData } from '../src/index.js';
 
@@ -9,3 +10,13 @@ export function smallSet(n = 240, seed = 1): TrainingData {
 }
 
 export const SHARED_DATA = new URL('../../shared/data/', import.meta.url).pathname;
+
+/** Whether python3 can import these modules (tests that need them are skipped, visibly, if not). */
+export function pythonHas(modules: string): boolean {
+  try {
+    execFileSync('python3', ['-c', `import ${modules}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

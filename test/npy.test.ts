@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { pythonHas } from './fixtures.js';
 import { NpyRowReader, encodeNpy, parseNpy, readNpy } from '../src/npy.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/npy/${name}`, import.meta.url));
@@ -66,14 +67,7 @@ describe('npy', () => {
     await expect(NpyRowReader.open(fixture('fortran-float64.npy'))).rejects.toMatchObject({ code: 'ERR_ASCMH_NPY', message: expect.stringMatching(/Fortran-order/) });
   });
 
-  const hasNumpy = (() => {
-    try {
-      execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasNumpy = pythonHas('numpy');
   it.skipIf(!hasNumpy)('numpy reads what we write (needs python3 with numpy)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ascmh-npy-'));
     writeFileSync(join(dir, 'a.npy'), encodeNpy(Float32Array.from([0.5, 1, 2, 3, 4, 5]), [2, 3]));
