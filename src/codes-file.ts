@@ -65,7 +65,7 @@ export class CodesFileWriter {
   }
 
   async write(codes: Codes): Promise<void> {
-    if (codes.bits !== this.bits) fail('ERR_ASCMH_CODE_LENGTH', `${this.out.path}: ${codes.bits}-bit codes written to a ${this.bits}-bit file`);
+    if (codes.bits !== this.bits) fail('ERR_ASCMH_BITS_MISMATCH', `${this.out.path}: ${codes.bits}-bit codes written to a ${this.bits}-bit file`);
     if (this.written + codes.count > this.count) fail('ERR_ASCMH_CODES_LENGTH', `${this.out.path}: more than the ${this.count} codes announced`);
     await this.out.write(codesToRows(codes));
     this.written += codes.count;
@@ -104,7 +104,7 @@ export async function readCodesFile(path: string, bits: number, format = codesFo
     try {
       if (reader.dtype !== 'uint8') fail('ERR_ASCMH_CODES_FILE', `${path}: codes must be a uint8 array, found ${reader.dtype}`);
       if (reader.cols !== row) {
-        fail('ERR_ASCMH_CODE_LENGTH', `${path}: rows of ${reader.cols} bytes (${reader.cols * 8}-bit codes); ${bits}-bit codes need ${row} bytes per row`);
+        fail('ERR_ASCMH_BITS_MISMATCH', `${path}: rows of ${reader.cols} bytes (${reader.cols * 8}-bit codes); ${bits}-bit codes need ${row} bytes per row`);
       }
       return rowsToCodes((await reader.read(0, reader.rows)) as Uint8Array, reader.rows, bits);
     } finally {
@@ -117,7 +117,7 @@ export async function readCodesFile(path: string, bits: number, format = codesFo
   } catch (err) {
     fail('ERR_ASCMH_FILE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
-  if (size % row !== 0) fail('ERR_ASCMH_CODE_LENGTH', `${path}: ${size} bytes is not a whole number of ${bits}-bit codes (${row} bytes each)`);
+  if (size % row !== 0) fail('ERR_ASCMH_CODES_FILE', `${path}: ${size} bytes is not a whole number of ${bits}-bit codes (${row} bytes each)`);
   const rows = new Uint8Array(size);
   const file = await open(path, 'r');
   try {

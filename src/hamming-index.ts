@@ -1,6 +1,6 @@
 // Exact Hamming search over packed binary codes, backed by the native index.
 import { callNative, callNativeAsync, fail } from './errors.js';
-import type { Codes } from './matrix.js';
+import { type Codes, validateCodes } from './matrix.js';
 import { native } from './native.js';
 
 /**
@@ -72,17 +72,6 @@ function checkInteger(value: unknown, code: string, what: string, lo: number, hi
   return value;
 }
 
-function checkCodes(codes: HammingCodes, bits: number, name: string): void {
-  if (codes === null || typeof codes !== 'object') fail('ERR_ASCMH_CODES', `${name} must be { count, bits, data: Uint8Array }`);
-  checkInteger(codes.count, 'ERR_ASCMH_CODES', `${name}.count`, 0, Number.MAX_SAFE_INTEGER);
-  if (codes.bits !== bits) fail('ERR_ASCMH_BITS_MISMATCH', `${name} has ${String(codes.bits)}-bit codes, the index holds ${bits}`);
-  if (!(codes.data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array`);
-  const needed = codes.count * 8 * Math.ceil(bits / 64);
-  if (codes.data.byteLength < needed) {
-    fail('ERR_ASCMH_CODES_LENGTH', `${name}.data holds ${codes.data.byteLength} bytes, ${needed} needed`);
-  }
-}
-
 function checkOptions(options: unknown): Record<string, unknown> {
   if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'search options must be an object');
   const o = options as Record<string, unknown>;
@@ -151,11 +140,11 @@ export class HammingIndex {
    * repeated in `ids`, throws `ERR_ASCMH_DUPLICATE_ID` and adds nothing.
    */
   add(codes: HammingCodes, ids?: HammingIds): void {
-    checkCodes(codes, this.bits, 'codes');
-    if (ids !== undefined && ids.length !== codes.count) {
-      fail('ERR_ASCMH_IDS_LENGTH', `${ids.length} ids for ${codes.count} codes`);
+    const checked = validateCodes(codes, 'codes', this.bits);
+    if (ids !== undefined && ids.length !== checked.count) {
+      fail('ERR_ASCMH_IDS_LENGTH', `${ids.length} ids for ${checked.count} codes`);
     }
-    callNative(() => this.#native.add(codes, ids));
+    callNative(() => this.#native.add(checked, ids));
   }
 
   /** Removes the items with these ids; returns how many were present (unknown ids are ignored). */
@@ -170,26 +159,26 @@ export class HammingIndex {
 
   /** Exact top-k by Hamming distance, ties by insertion order. */
   search(queries: HammingCodes, options: HammingSearchOptions): HammingSearchResult {
-    this.#checkSearch(queries, options);
-    return callNative(() => this.#native.search(queries, options));
+    const checked = this.#checkSearch(queries, options);
+    return callNative(() => this.#native.search(checked, options));
   }
 
   /** {@link search} on native threads; the index state is fixed when this is called. */
   async searchAsync(queries: HammingCodes, options: HammingSearchOptions): Promise<HammingSearchResult> {
-    this.#checkSearch(queries, options);
-    return callNativeAsync(() => this.#native.searchAsync(queries, options));
+    const checked = this.#checkSearch(queries, options);
+    return callNativeAsync(() => this.#native.searchAsync(checked, options));
   }
 
   /** Every item within `radius` (at most `limit` per query), same order as {@link search}. */
   searchRadius(queries: HammingCodes, options: HammingRadiusOptions): HammingRadiusResult {
-    this.#checkRadius(queries, options);
-    return callNative(() => this.#native.searchRadius(queries, options));
+    const checked = this.#checkRadius(queries, options);
+    return callNative(() => this.#native.searchRadius(checked, options));
   }
 
   /** {@link searchRadius} on native threads; the index state is fixed when this is called. */
   async searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
-    this.#checkRadius(queries, options);
-    return callNativeAsync(() => this.#native.searchRadiusAsync(queries, options));
+    const checked = this.#checkRadius(queries, options);
+    return callNativeAsync(() => this.#native.searchRadiusAsync(checked, options));
   }
 
   /** Writes the index (versioned header, checksums) to `path`. */
@@ -198,16 +187,18 @@ export class HammingIndex {
     callNative(() => this.#native.save(path));
   }
 
-  #checkSearch(queries: HammingCodes, options: HammingSearchOptions): void {
-    checkCodes(queries, this.bits, 'queries');
+  #checkSearch(queries: HammingCodes, options: HammingSearchOptions): Codes {
+    const checked = validateCodes(queries, 'queries', this.bits);
     const o = checkOptions(options);
     checkInteger(o.k, 'ERR_ASCMH_K', 'k', 1, Number.MAX_SAFE_INTEGER);
+    return checked;
   }
 
-  #checkRadius(queries: HammingCodes, options: HammingRadiusOptions): void {
-    checkCodes(queries, this.bits, 'queries');
+  #checkRadius(queries: HammingCodes, options: HammingRadiusOptions): Codes {
+    const checked = validateCodes(queries, 'queries', this.bits);
     const o = checkOptions(options);
     checkInteger(o.radius, 'ERR_ASCMH_RADIUS', 'radius', 0, this.bits);
     if (o.limit !== undefined) checkInteger(o.limit, 'ERR_ASCMH_LIMIT', 'limit', 1, Number.MAX_SAFE_INTEGER);
+    return checked;
   }
 }

@@ -85,26 +85,28 @@ export function validateLabels(m: unknown, name: string): LabelMatrix {
   return m as LabelMatrix;
 }
 
-/** Checks packed codes: bits in range, buffer long enough and 8-byte aligned. */
+/**
+ * Checks packed codes: an object { count, bits, data: Uint8Array } whose buffer holds `count`
+ * codes, of `bits` bits when given. Returns codes whose data is 8-byte aligned (the native side
+ * reads 64-bit words; a misaligned view is copied).
+ */
 export function validateCodes(c: unknown, name: string, bits?: number): Codes {
-  if (c === null || typeof c !== 'object') fail('ERR_ASCMH_NOT_CODES', `${name} must be an object { count, bits, data }`);
+  if (c === null || typeof c !== 'object') fail('ERR_ASCMH_CODES', `${name} must be an object { count, bits, data: Uint8Array }`);
   const codes = c as Partial<Codes>;
-  if (!isNonNegativeInteger(codes.count)) fail('ERR_ASCMH_NOT_CODES', `${name}.count must be a non-negative integer`);
-  if (!Number.isInteger(codes.bits) || (codes.bits as number) < 1) {
-    fail('ERR_ASCMH_BITS', `${name}.bits must be a positive integer`);
+  if (!isNonNegativeInteger(codes.count) || !Number.isSafeInteger(codes.count)) fail('ERR_ASCMH_CODES', `${name}.count must be a non-negative integer`);
+  if (!Number.isInteger(codes.bits) || (codes.bits as number) < 1 || (codes.bits as number) > 65535) {
+    fail('ERR_ASCMH_BITS', `${name}.bits must be an integer in [1, 65535], got ${String(codes.bits)}`);
   }
   if (bits !== undefined && codes.bits !== bits) {
-    fail('ERR_ASCMH_CODE_LENGTH', `${name} has ${codes.bits}-bit codes but ${bits}-bit codes are needed`);
+    fail('ERR_ASCMH_BITS_MISMATCH', `${name} has ${codes.bits}-bit codes but ${bits}-bit codes are needed`);
   }
   if (!(codes.data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array`);
   const need = codes.count * bytesPerCode(codes.bits as number);
   if (codes.data.byteLength < need) {
     fail('ERR_ASCMH_CODES_LENGTH', `${name}.data holds ${codes.data.byteLength} bytes; ${codes.count} codes of ${codes.bits} bits need ${need}`);
   }
-  if (codes.data.byteOffset % 8 !== 0) {
-    fail('ERR_ASCMH_ALIGNMENT', `${name}.data must start at a multiple of 8 bytes in its ArrayBuffer`);
-  }
-  return codes as Codes;
+  const data = codes.data.byteOffset % 8 === 0 ? codes.data : codes.data.slice();
+  return { count: codes.count, bits: codes.bits as number, data };
 }
 
 /** The rows [start, stop) of a matrix, sharing its memory. */

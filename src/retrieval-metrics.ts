@@ -2,7 +2,7 @@
 // evaluation"), computed natively over all queries in parallel.
 import { callNative, callNativeAsync, fail } from './errors.js';
 import type { HammingCodes } from './hamming-index.js';
-import type { LabelMatrix } from './matrix.js';
+import { type LabelMatrix, validateCodes, validateLabels } from './matrix.js';
 import { native } from './native.js';
 
 /** A row-major 0/1 label matrix: one row per item, one column per class. */
@@ -48,48 +48,24 @@ export interface RadiusMetrics {
   evaluated: number;
 }
 
-function aligned(data: Uint8Array): Uint8Array {
-  // The native side reads codes as 64-bit words.
-  return data.byteOffset % 8 === 0 ? data : data.slice();
-}
-
-function checkCodes(c: HammingCodes, name: string): void {
-  if (c === null || typeof c !== 'object') fail('ERR_ASCMH_CODES', `${name} must be { count, bits, data: Uint8Array }`);
-  if (!Number.isInteger(c.count) || c.count < 0) fail('ERR_ASCMH_CODES', `${name}.count must be a non-negative integer`);
-  if (!Number.isInteger(c.bits) || c.bits < 1 || c.bits > 65535) fail('ERR_ASCMH_BITS', `${name}.bits must be an integer in [1, 65535]`);
-  if (!(c.data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array`);
-  const needed = c.count * 8 * Math.ceil(c.bits / 64);
-  if (c.data.byteLength < needed) fail('ERR_ASCMH_CODES_LENGTH', `${name}.data holds ${c.data.byteLength} bytes, ${needed} needed`);
-}
-
-function checkLabels(l: LabelRows, rows: number, name: string): void {
-  if (l === null || typeof l !== 'object' || !(l.data instanceof Uint8Array)) {
-    fail('ERR_ASCMH_DTYPE', `${name} must be { rows, cols, data: Uint8Array }`);
-  }
-  if (l.rows !== rows) fail('ERR_ASCMH_SHAPE', `${name} has ${l.rows} rows for ${rows} codes`);
-  if (!Number.isInteger(l.cols) || l.cols < 1 || l.data.length !== l.rows * l.cols) {
-    fail('ERR_ASCMH_SHAPE', `${name}.data length does not equal rows * cols`);
-  }
-}
-
 function nativeArgs(input: RetrievalMetricsInput) {
   if (input === null || typeof input !== 'object') fail('ERR_ASCMH_OPTION', 'metrics need { queries, database, queryLabels, databaseLabels }');
-  const { queries, database } = input;
-  checkCodes(queries, 'queries');
-  checkCodes(database, 'database');
-  if (queries.bits !== database.bits) fail('ERR_ASCMH_BITS_MISMATCH', `queries have ${queries.bits} bits, the database ${database.bits}`);
-  checkLabels(input.queryLabels, queries.count, 'queryLabels');
-  checkLabels(input.databaseLabels, database.count, 'databaseLabels');
-  if (input.queryLabels.cols !== input.databaseLabels.cols) fail('ERR_ASCMH_SHAPE', 'query and database labels have different numbers of classes');
+  const queries = validateCodes(input.queries, 'queries');
+  const database = validateCodes(input.database, 'database', queries.bits);
+  const queryLabels = validateLabels(input.queryLabels, 'queryLabels');
+  const databaseLabels = validateLabels(input.databaseLabels, 'databaseLabels');
+  if (queryLabels.rows !== queries.count) fail('ERR_ASCMH_SHAPE', `queryLabels has ${queryLabels.rows} rows for ${queries.count} queries`);
+  if (databaseLabels.rows !== database.count) fail('ERR_ASCMH_SHAPE', `databaseLabels has ${databaseLabels.rows} rows for ${database.count} items`);
+  if (queryLabels.cols !== databaseLabels.cols) fail('ERR_ASCMH_SHAPE', 'query and database labels have different numbers of classes');
   if (database.count === 0) fail('ERR_ASCMH_EMPTY', 'the database is empty');
   return {
-    queries: aligned(queries.data),
+    queries: queries.data,
     queryCount: queries.count,
-    database: aligned(database.data),
+    database: database.data,
     databaseCount: database.count,
     bits: queries.bits,
-    queryLabels: input.queryLabels,
-    databaseLabels: input.databaseLabels,
+    queryLabels,
+    databaseLabels,
     skipWithoutRelevant: input.skipWithoutRelevant === true,
   };
 }

@@ -48,11 +48,11 @@ describe('code files', () => {
   it('refuses files of another code length or dtype, with the file named', async () => {
     const d = dir();
     await writeCodesFile(join(d, 'c.npy'), randomCodes(4, 64, rng(2)));
-    await expect(readCodesFile(join(d, 'c.npy'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_CODE_LENGTH', message: expect.stringMatching(/c\.npy: rows of 8 bytes \(64-bit codes\)/) });
+    await expect(readCodesFile(join(d, 'c.npy'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_BITS_MISMATCH', message: expect.stringMatching(/c\.npy: rows of 8 bytes \(64-bit codes\)/) });
     writeFileSync(join(d, 'f.npy'), encodeNpy(new Float32Array(8), [2, 4]));
     await expect(readCodesFile(join(d, 'f.npy'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_CODES_FILE' });
     writeFileSync(join(d, 'odd.bin'), Buffer.alloc(10));
-    await expect(readCodesFile(join(d, 'odd.bin'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_CODE_LENGTH' });
+    await expect(readCodesFile(join(d, 'odd.bin'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_CODES_FILE' });
     await expect(readCodesFile(join(d, 'none.bin'), 32)).rejects.toMatchObject({ code: 'ERR_ASCMH_FILE' });
   });
 

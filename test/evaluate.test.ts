@@ -54,7 +54,7 @@ describe('meanAveragePrecision', () => {
   it('bad input: code length mismatch, short buffer, label rows, empty database', () => {
     const q = randomCodes(3, 16, 1), db = randomCodes(5, 16, 2), ql = randomLabels(3, 2, 3), dl = randomLabels(5, 2, 4);
     const call = (patch: object) => () => evaluate.meanAveragePrecision({ queries: q, database: db, queryLabels: ql, databaseLabels: dl, ...patch });
-    expect(call({ database: randomCodes(5, 32, 2) })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_CODE_LENGTH' }));
+    expect(call({ database: randomCodes(5, 32, 2) })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_BITS_MISMATCH' }));
     expect(call({ database: { ...db, data: db.data.subarray(0, 8) } })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_CODES_LENGTH' }));
     expect(call({ queryLabels: randomLabels(4, 2, 3) })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_SHAPE' }));
     expect(call({ database: { count: 0, bits: 16, data: new Uint8Array(0) }, databaseLabels: { rows: 0, cols: 2, data: new Uint8Array(0) } })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_EMPTY' }));

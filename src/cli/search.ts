@@ -43,7 +43,7 @@ async function isIndexFile(path: string): Promise<boolean> {
 async function databaseIndex(path: string | undefined, model: ASCMH | undefined, bits: number): Promise<HammingIndex> {
   if (path !== undefined && (await isIndexFile(path))) {
     const index = HammingIndex.load(path);
-    if (index.bits !== bits) fail('ERR_ASCMH_CODE_LENGTH', `${path} holds ${index.bits}-bit codes; the queries are ${bits}-bit`);
+    if (index.bits !== bits) fail('ERR_ASCMH_BITS_MISMATCH', `${path} holds ${index.bits}-bit codes; the queries are ${bits}-bit`);
     return index;
   }
   let codes: Codes;
