@@ -40,8 +40,10 @@ registerTrain(program);
 registerEncode(program);
 registerSearch(program);
 registerEvaluate(program);
-// Subcommands exit through the same path as the program (usage errors: code 2).
-for (const cmd of program.commands) cmd.exitOverride();
+for (const cmd of program.commands) {
+  cmd.exitOverride(); // usage errors exit through report(), with code 2
+  for (const option of cmd.options) if (option.mandatory) option.description += ' (required)';
+}
 
 function report(err: unknown): number {
   const debug = process.argv.includes('--debug');

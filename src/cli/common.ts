@@ -81,10 +81,10 @@ export function hyperParameters(o: Record<string, unknown>): Omit<AscmhOptions, 
   };
 }
 
-/** Variable-name flags for datasets given as one .mat file. */
-export function withMatVariables(cmd: Command): Command {
-  for (const [part, names] of Object.entries(MAT_VARIABLES)) {
-    for (const [what, name] of Object.entries(names)) {
+/** Variable-name flags of the dataset parts a command reads from a .mat file. */
+export function withMatVariables(cmd: Command, parts: (keyof MatDatasetVariables)[] = ['train', 'query', 'database']): Command {
+  for (const part of parts) {
+    for (const [what, name] of Object.entries(MAT_VARIABLES[part])) {
       cmd.option(`--${what}-${part}-var <name>`, `.mat variable of the ${part} ${what}`, name);
     }
   }
@@ -94,7 +94,7 @@ export function withMatVariables(cmd: Command): Command {
 export function matVariables(o: Record<string, unknown>): MatDatasetVariables {
   const out = {} as MatDatasetVariables;
   for (const part of Object.keys(MAT_VARIABLES) as (keyof MatDatasetVariables)[]) {
-    const pick = (what: string) => o[`${what}${part[0].toUpperCase()}${part.slice(1)}Var`] as string;
+    const pick = (what: string) => (o[`${what}${part[0].toUpperCase()}${part.slice(1)}Var`] as string | undefined) ?? MAT_VARIABLES[part][what as 'image'];
     out[part] = { image: pick('image'), text: pick('text'), labels: pick('labels') };
   }
   return out;

@@ -15,8 +15,8 @@ export function registerTrain(program: Command): void {
     .option('--labels <file>', '0/1 labels (or one column of class numbers), row-aligned with --image')
     .requiredOption('--bits <n>', 'code length, 8 to 1024', bitsValue)
     .option('--seed <n>', 'seed of anchors and initialisation', nonNegativeInt, 0)
-    .requiredOption('--out <file>', 'model file to write (written atomically)');
-  withVerbosity(withMatVariables(withHyperParameters(cmd))).action(train);
+    .requiredOption('--out <file>', 'model file to write (atomically)');
+  withVerbosity(withMatVariables(withHyperParameters(cmd), ['train'])).action(train);
 }
 
 async function trainingData(o: Record<string, string | undefined>, vars: ReturnType<typeof matVariables>): Promise<TrainingData> {
