@@ -465,12 +465,23 @@ let h5wasmLoading: Promise<H5wasm> | undefined;
 
 /** h5wasm (4 MB of WebAssembly) is loaded on the first v7.3 file, so level 5 readers never pay for it. */
 function loadH5wasm(): Promise<H5wasm> {
-  h5wasmLoading ??= import('h5wasm/node').then(async ({ default: h5wasm }) => {
-    const module = await h5wasm.ready;
-    // HDF5 errors then throw, with HDF5's error stack as message, instead of going to console.error.
-    module.activate_throwing_error_handler();
-    return h5wasm;
-  });
+  h5wasmLoading ??= (async () => {
+    // h5wasm binds console.error while it loads. Its warnings about undecodable names in damaged
+    // files would add lines to the one-line error we throw for them, so they are dropped.
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => {
+      if (!(typeof args[0] === 'string' && args[0].includes('Invalid UTF-8'))) consoleError.apply(console, args);
+    };
+    try {
+      const { default: h5wasm } = await import('h5wasm/node');
+      const module = await h5wasm.ready;
+      // HDF5 errors then throw, with HDF5's error stack as message, instead of going to console.error.
+      module.activate_throwing_error_handler();
+      return h5wasm;
+    } finally {
+      console.error = consoleError;
+    }
+  })();
   return h5wasmLoading;
 }
 
