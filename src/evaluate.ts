@@ -1,8 +1,8 @@
 import { callNative, callNativeAsync, fail } from './errors.js';
-import { type Codes, type LabelMatrix, type Matrix, validateCodes, validateLabels } from './matrix.js';
+import type { Codes, LabelMatrix, Matrix } from './matrix.js';
 import type { CrossModalHashModel } from './model.js';
 import { native } from './native.js';
-import { type RadiusMetrics, type TopNMetrics, precisionRecallAtNAsync, precisionRecallByRadiusAsync } from './retrieval-metrics.js';
+import { type RadiusMetrics, type TopNMetrics, precisionRecallAtNAsync, precisionRecallByRadiusAsync, retrievalArgs } from './retrieval-metrics.js';
 
 export interface MapInput {
   queries: Codes;
@@ -24,28 +24,10 @@ export interface MapResult {
 }
 
 function nativeArgs(input: MapInput) {
-  if (input === null || typeof input !== 'object') fail('ERR_ASCMH_OPTION', 'evaluation needs { queries, database, queryLabels, databaseLabels }');
-  const queries = validateCodes(input.queries, 'queries');
-  const database = validateCodes(input.database, 'database', queries.bits);
-  const queryLabels = validateLabels(input.queryLabels, 'queryLabels');
-  const databaseLabels = validateLabels(input.databaseLabels, 'databaseLabels');
-  if (queryLabels.rows !== queries.count) fail('ERR_ASCMH_SHAPE', `queryLabels has ${queryLabels.rows} rows for ${queries.count} queries`);
-  if (databaseLabels.rows !== database.count) fail('ERR_ASCMH_SHAPE', `databaseLabels has ${databaseLabels.rows} rows for ${database.count} items`);
-  if (queryLabels.cols !== databaseLabels.cols) fail('ERR_ASCMH_SHAPE', 'query and database labels have different numbers of classes');
-  if (database.count === 0) fail('ERR_ASCMH_EMPTY', 'the database is empty');
+  const args = retrievalArgs(input, 'evaluation');
   const top = input.top ?? 0;
   if (!Number.isInteger(top) || top < 0) fail('ERR_ASCMH_OPTION', 'top must be a non-negative integer (0 = all)');
-  return {
-    queries: queries.data,
-    queryCount: queries.count,
-    database: database.data,
-    databaseCount: database.count,
-    bits: queries.bits,
-    queryLabels,
-    databaseLabels,
-    top,
-    skipWithoutRelevant: Boolean(input.skipWithoutRelevant),
-  };
+  return { ...args, top };
 }
 
 const toResult = (r: { map: number; ap: Float64Array; evaluated: number }): MapResult => ({

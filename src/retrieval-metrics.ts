@@ -48,8 +48,12 @@ export interface RadiusMetrics {
   evaluated: number;
 }
 
-function nativeArgs(input: RetrievalMetricsInput) {
-  if (input === null || typeof input !== 'object') fail('ERR_ASCMH_OPTION', 'metrics need { queries, database, queryLabels, databaseLabels }');
+/**
+ * The checked native arguments of a retrieval evaluation (shared by mAP and these metrics):
+ * codes of one length, labels with one row per code and the same classes, a non-empty database.
+ */
+export function retrievalArgs(input: RetrievalMetricsInput, what: string) {
+  if (input === null || typeof input !== 'object') fail('ERR_ASCMH_OPTION', `${what} needs { queries, database, queryLabels, databaseLabels }`);
   const queries = validateCodes(input.queries, 'queries');
   const database = validateCodes(input.database, 'database', queries.bits);
   const queryLabels = validateLabels(input.queryLabels, 'queryLabels');
@@ -66,9 +70,11 @@ function nativeArgs(input: RetrievalMetricsInput) {
     bits: queries.bits,
     queryLabels,
     databaseLabels,
-    skipWithoutRelevant: input.skipWithoutRelevant === true,
+    skipWithoutRelevant: Boolean(input.skipWithoutRelevant),
   };
 }
+
+const nativeArgs = (input: RetrievalMetricsInput) => retrievalArgs(input, 'metrics');
 
 function checkNs(ns: unknown): ReadonlyArray<number> {
   if (!Array.isArray(ns) || ns.length === 0 || !ns.every((n) => Number.isInteger(n) && n >= 1)) {
