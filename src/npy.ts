@@ -134,17 +134,19 @@ export async function readNpy(path: string): Promise<NpyArray> {
 }
 
 /**
- * Row-block reader for a 2-D (or 1-D, read as one column) C-order .npy file, so that inputs
- * larger than memory can be processed in batches.
+ * Row-block reader for a 2-D (or 1-D, read as one column) .npy file, so that inputs larger than
+ * memory can be processed in batches. C-order files are read block by block; a Fortran-order
+ * file has no contiguous rows, so it is read whole (once) and served from memory.
  */
 export class NpyRowReader {
   private constructor(
-    private readonly file: FileHandle,
+    private readonly file: FileHandle | undefined,
     readonly path: string,
     readonly dtype: NpyDtype,
     readonly rows: number,
     readonly cols: number,
     private readonly dataOffset: number,
+    private readonly loaded?: NpyData,
   ) {}
 
   static async open(path: string): Promise<NpyRowReader> {
@@ -153,12 +155,14 @@ export class NpyRowReader {
       const { header } = await readHeader(file, path);
       if (header.shape.length !== 1 && header.shape.length !== 2) bad(path, `expected a 2-D array, found shape (${header.shape.join(', ')})`);
       const [rows, cols = 1] = header.shape;
-      if (header.fortranOrder && header.shape.length === 2 && rows > 1 && cols > 1) {
-        bad(path, 'Fortran-order arrays cannot be read row by row; save it in C order (numpy.ascontiguousarray)');
+      if (header.fortranOrder && rows > 1 && cols > 1) {
+        await file.close();
+        const whole = await readNpy(path);
+        return new NpyRowReader(undefined, path, header.dtype, rows, cols, 0, whole.data);
       }
       return new NpyRowReader(file, path, header.dtype, rows, cols, header.dataOffset);
     } catch (err) {
-      await file.close();
+      await file.close().catch(() => undefined);
       throw err;
     }
   }
@@ -168,14 +172,15 @@ export class NpyRowReader {
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > this.rows) {
       fail('ERR_ASCMH_OPTION', `${this.path}: rows [${start}, ${start + count}) are outside 0..${this.rows}`);
     }
+    if (this.loaded) return this.loaded.slice(start * this.cols, (start + count) * this.cols);
     const Ctor = CTOR[this.dtype];
     const data = new Ctor(count * this.cols);
-    await readExactly(this.file, new Uint8Array(data.buffer), this.dataOffset + start * this.cols * Ctor.BYTES_PER_ELEMENT, this.path);
+    await readExactly(this.file!, new Uint8Array(data.buffer), this.dataOffset + start * this.cols * Ctor.BYTES_PER_ELEMENT, this.path);
     return data;
   }
 
   async close(): Promise<void> {
-    await this.file.close();
+    await this.file?.close();
   }
 }
 

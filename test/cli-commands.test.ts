@@ -103,6 +103,18 @@ describe('ascmh encode', () => {
     }
   });
 
+  it('a Fortran-order input encodes like its C-order copy', async () => {
+    const transposed = new Float32Array(100 * 16);
+    for (let i = 0; i < 100; i++) for (let j = 0; j < 16; j++) transposed[j * 100 + i] = queries[i * 16 + j];
+    const c = encodeNpy(transposed, [100, 16]);
+    const fortran = Buffer.from(c.toString('latin1').replace("'fortran_order': False", "'fortran_order': True "), 'latin1');
+    writeFileSync(join(work, 'fortran.npy'), fortran);
+    const out = join(work, 'fortran.bin');
+    const r = await run('encode', '--model', modelPath, '--modality', 'image', '--input', join(work, 'fortran.npy'), '--out', out, '--batch-rows', '30');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out).equals(Buffer.from(codesToRows(model.encode('image', { rows: 100, cols: 16, data: queries }))))).toBe(true);
+  });
+
   it('Ctrl-C between batches leaves no code file behind', async () => {
     const dir = tempDir();
     const rows = 200_000;
