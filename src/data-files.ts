@@ -35,10 +35,11 @@ async function readRaw(path: string, variable: string | undefined, what: string)
   return { rows: a.shape[0], cols: a.shape[1], data: a.data };
 }
 
+const asFeatures = (m: RawMatrix): Matrix => ({ rows: m.rows, cols: m.cols, data: m.data instanceof Uint8Array ? Float32Array.from(m.data) : m.data });
+
 /** A feature matrix from a .npy file or a .mat variable; integer types become float32. */
 export async function readFeatureFile(path: string, variable?: string): Promise<Matrix> {
-  const m = await readRaw(path, variable, 'features');
-  return { rows: m.rows, cols: m.cols, data: m.data instanceof Uint8Array ? Float32Array.from(m.data) : m.data };
+  return asFeatures(await readRaw(path, variable, 'features'));
 }
 
 /**
@@ -53,11 +54,12 @@ export async function readLabelFile(path: string, variable?: string): Promise<La
 
 function toLabels(m: RawMatrix, name: string): LabelMatrix {
   const values = m.data;
+  let isBinary = true;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v) || v < 0) fail('ERR_ASCMH_LABELS', `${name}: labels must be 0/1 (or class numbers); found ${v} at row ${Math.floor(i / m.cols)}`);
+    if (v > 1) isBinary = false;
   }
-  const isBinary = values.every((v) => v <= 1);
   if (isBinary) return { rows: m.rows, cols: m.cols, data: values instanceof Uint8Array ? values : Uint8Array.from(values) };
   if (m.cols !== 1) fail('ERR_ASCMH_LABELS', `${name}: labels must be 0/1; found values above 1 in a ${m.cols}-column matrix`);
   const classes = [...new Set(values)].sort((a, b) => a - b);
@@ -90,12 +92,14 @@ export async function loadMatDataset(path: string, variables: MatDatasetVariable
   const present = new Set((await listMatVariables(path)).map((v) => v.name));
   const hasDatabase = Object.values(variables.database).every((v) => present.has(v));
   const parts: Part[] = hasDatabase ? ['train', 'query', 'database'] : ['train', 'query'];
+  // One read of the file for every variable: a large file is parsed once, not once per variable.
+  const matrices = await readMat(path, parts.flatMap((part) => Object.values(variables[part])));
   const loaded = [];
   for (const part of parts) {
     const v = variables[part];
-    const image = await readFeatureFile(path, v.image);
-    const text = await readFeatureFile(path, v.text);
-    const labels = await readRaw(path, v.labels, 'labels');
+    const image = asFeatures(matrices.get(v.image)!);
+    const text = asFeatures(matrices.get(v.text)!);
+    const labels = matrices.get(v.labels)!;
     if (image.rows !== text.rows || image.rows !== labels.rows) {
       fail('ERR_ASCMH_DATASET', `${path}: ${v.image}, ${v.text} and ${v.labels} have ${image.rows}, ${text.rows} and ${labels.rows} rows`);
     }

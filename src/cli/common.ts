@@ -178,6 +178,13 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
-export function isModality(value: string): value is Modality {
-  return value === 'image' || value === 'text';
+/** The field's .mat name of a modality's database ('db') or query ('te') features. */
+export function defaultVariable(modality: Modality, part: 'db' | 'te'): string {
+  return `${modality === 'image' ? 'I' : 'T'}_${part}`;
+}
+
+/** A feature file must have the columns the model's hash function of that modality takes. */
+export function checkFeatureSize(model: { dimension(modality: Modality): number }, modality: Modality, cols: number, path: string): void {
+  const dim = model.dimension(modality);
+  if (cols !== dim) fail('ERR_ASCMH_SHAPE', `${path}: ${cols} columns, but the model's ${modality} hash function takes ${dim}-D features`);
 }

@@ -5,7 +5,7 @@ import { fail } from '../errors.js';
 import type { Matrix, Modality } from '../matrix.js';
 import { ASCMH } from '../model.js';
 import { NpyRowReader, type NpyData } from '../npy.js';
-import { Progress, checkOutputPath, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
+import { Progress, checkFeatureSize, checkOutputPath, defaultVariable, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
 
 /** Rows of input held at once: bounded memory whatever the file size. */
 const BATCH_BYTES = 64 << 20;
@@ -21,15 +21,6 @@ export function registerEncode(program: Command): void {
     .requiredOption('--out <file>', 'codes to write: .npy (uint8, one row of ceil(bits/8) bytes per item) or any other name for raw rows (FAISS binary layout)')
     .option('--batch-rows <n>', 'rows encoded per batch (default: 64 MiB of input)', positiveInt);
   withVerbosity(cmd).action(encode);
-}
-
-export function defaultVariable(modality: Modality, part: 'db' | 'te'): string {
-  return `${modality === 'image' ? 'I' : 'T'}_${part}`;
-}
-
-export function checkFeatureSize(model: ASCMH, modality: Modality, cols: number, path: string): void {
-  const dim = model.dimension(modality);
-  if (cols !== dim) fail('ERR_ASCMH_SHAPE', `${path}: ${cols} columns, but the model's ${modality} hash function takes ${dim}-D features`);
 }
 
 const asFloat = (data: NpyData): Float32Array | Float64Array => (data instanceof Uint8Array ? Float32Array.from(data) : data);

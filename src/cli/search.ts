@@ -6,8 +6,7 @@ import { fail } from '../errors.js';
 import { HammingIndex } from '../hamming-index.js';
 import type { Codes, Modality } from '../matrix.js';
 import { ASCMH } from '../model.js';
-import { bitsValue, nonNegativeInt, positiveInt } from './common.js';
-import { checkFeatureSize, defaultVariable } from './encode.js';
+import { bitsValue, checkFeatureSize, defaultVariable, nonNegativeInt, positiveInt } from './common.js';
 
 const INDEX_MAGIC = 'ASCMHIX1';
 
