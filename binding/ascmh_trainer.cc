@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "blas_lane.h"
+#include "large_array.h"
 #include "linalg.h"
 #include "thread_pool.h"
 
@@ -30,6 +31,44 @@ std::vector<T> transpose(const std::vector<T>& A, int rows, int cols) {
   return out;
 }
 
+// Column sums of the row-major rows x cols matrix X, in parallel. Partial sums are added in a fixed
+// order, so the result does not depend on the thread count.
+template <class T>
+std::vector<double> column_sums(const T* X, int64_t rows, int64_t cols) {
+  const int64_t grain = std::max<int64_t>(512, (rows + 63) / 64);
+  const int64_t parts = (rows + grain - 1) / grain;
+  std::vector<double> partial((size_t)(parts * cols), 0.0);
+  ThreadPool::instance().parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      double* sum = partial.data() + p * cols;
+      for (int64_t i = p * grain; i < std::min(rows, (p + 1) * grain); ++i)
+        for (int64_t j = 0; j < cols; ++j) sum[j] += X[i * cols + j];
+    }
+  });
+  std::vector<double> total(cols, 0.0);
+  for (int64_t p = 0; p < parts; ++p)
+    for (int64_t j = 0; j < cols; ++j) total[j] += partial[p * cols + j];
+  return total;
+}
+
+// Rows of the random matrix Y0 per generator substream.
+constexpr int64_t kRandomRows = 1024;
+
+// Rows [r0, r1) of a Gaussian matrix with r columns (r0 a multiple of kRandomRows). Each block of
+// kRandomRows rows has its own substream, so blocks are drawn in parallel.
+template <class T>
+void gaussian_rows(uint64_t seed, int64_t r0, int64_t r1, int r, T* out) {
+  const int64_t blocks = (r1 - r0 + kRandomRows - 1) / kRandomRows;
+  ThreadPool::instance().parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t first = r0 + b * kRandomRows, last = std::min(r1, first + kRandomRows);
+      Rng stream(seed, static_cast<uint64_t>(first / kRandomRows));
+      T* o = out + (first - r0) * r;
+      for (int64_t i = 0; i < (last - first) * r; ++i) o[i] = static_cast<T>(stream.gaussian());
+    }
+  });
+}
+
 // Eigen-decomposition of the symmetric r x r matrix S into U (columns) and w, plus the count of
 // eigenvalues above the relative tolerance.
 template <class T>
@@ -50,7 +89,7 @@ struct Problem {
   int64_t n = 0, K = 0;
   int r = 0, c = 0;
   int64_t k[2] = {0, 0}, offset[2] = {0, 0};
-  std::vector<T> PhiT;     // n x K, centred kernel features [image | text]
+  LargeArray<T> PhiT;      // n x K, centred kernel features [image | text]
   std::vector<T> Gram;     // K x K, Phi Phi^T
   std::vector<T> DGram;    // diag(lambda) Gram
   std::vector<T> lambda;   // K, the reconstruction weight of each feature row
@@ -63,21 +102,33 @@ struct Problem {
   bool keep_latent = false;
   // Items with the same label vector share the B-step argument: group_of[i] indexes the distinct
   // label rows, whose [G; L] columns are GLu (2c x groups).
-  std::vector<int32_t> group_of;
+  std::vector<int32_t> group_of, group_size;
   std::vector<T> GLu;
   int64_t groups = 0;
+  // With few groups (grouped()), products with Phi go through the per-group sums of its rows,
+  // group_phi (groups x K): G Phi^T = Gu group_phi and, in the hash step, Phi^T B^T.
+  std::vector<T> group_phi;
+  bool grouped() const { return groups * 4 <= n; }
   std::vector<T> g1;       // c: G 1
   T phi_energy = 0;        // sum_m lambda_m ||Phi_m||^2
   T Gg_norm2 = 0;          // ||G G^T||_F^2
   const T* G() const { return GL.data(); }
   const T* L() const { return GL.data() + (size_t)c * n; }
+  const T* Gu() const { return GLu.data(); }
+  const T* Lu() const { return GLu.data() + (size_t)c * groups; }
 };
 
 template <class T>
 struct State {
   std::vector<T> A;    // r x K: V Phi^T
   std::vector<T> VG;   // r x c: V G^T
-  std::vector<T> B;    // r x n, +1 / -1 stored as T for the GEMMs
+  std::vector<int8_t> B;  // r x n, +1 / -1
+  // r x groups: the sum of B's columns over each distinct label vector. B G^T = Bsum Gu^T and
+  // B L^T = Bsum Lu^T, so the products with the labels cost r u c instead of r n c.
+  std::vector<T> Bsum;
+  // r x groups: the sign the last B-step gave each group; 0 where its argument was exactly 0 and
+  // the group's items kept their own bits. Empty before the first B-step.
+  std::vector<int8_t> group_sign;
   std::vector<T> R;    // r x r
   std::vector<T> M;    // r x c
   std::vector<T> E;    // r x c: B G^T
@@ -93,7 +144,25 @@ struct State {
 template <class T>
 void compute_E(const Problem<T>& P, State<T>& S) {
   S.E.assign((size_t)P.r * P.c, 0);
-  gemm<T>(Op::N, Op::T, P.r, P.c, (int)P.n, 1, S.B.data(), (int)P.n, P.G(), (int)P.n, 0, S.E.data(), P.c);
+  gemm<T>(Op::N, Op::T, P.r, P.c, (int)P.groups, 1, S.Bsum.data(), (int)P.groups, P.Gu(), (int)P.groups, 0,
+          S.E.data(), P.c);
+}
+
+// B L^T (r x c)
+template <class T>
+std::vector<T> b_times_labels(const Problem<T>& P, const State<T>& S) {
+  std::vector<T> BLt((size_t)P.r * P.c);
+  gemm<T>(Op::N, Op::T, P.r, P.c, (int)P.groups, 1, S.Bsum.data(), (int)P.groups, P.Lu(), (int)P.groups, 0,
+          BLt.data(), P.c);
+  return BLt;
+}
+
+// Bsum row j from B row j; int32 accumulators keep it exact whatever T is.
+template <class T>
+void group_sums_row(const Problem<T>& P, const int8_t* b, T* sums, std::vector<int32_t>& scratch) {
+  scratch.assign(P.groups, 0);
+  for (int64_t i = 0; i < P.n; ++i) scratch[P.group_of[i]] += b[i];
+  for (int64_t g = 0; g < P.groups; ++g) sums[g] = static_cast<T>(scratch[g]);
 }
 
 // From an explicit V: A = V Phi^T and V G^T.
@@ -109,8 +178,7 @@ void project_latent(const Problem<T>& P, const std::vector<T>& V, State<T>& S) {
 template <class T>
 void m_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
   const int r = P.r, c = P.c;
-  std::vector<T> BLt((size_t)r * c);
-  gemm<T>(Op::N, Op::T, r, c, (int)P.n, 1, S.B.data(), (int)P.n, P.L(), (int)P.n, 0, BLt.data(), c);
+  const std::vector<T> BLt = b_times_labels(P, S);
   std::vector<T> system = P.LL;
   for (int i = 0; i < c; ++i) system[(size_t)i * c + i] += static_cast<T>(o.eps);
   std::vector<T> Mt = transpose(BLt, r, c);  // (L L^T + eps I) M^T = L B^T
@@ -335,19 +403,32 @@ int64_t b_step(const Problem<T>& P, const TrainOptions& o, State<T>& S) {
   const int64_t u = P.groups;
   std::vector<T> arg((size_t)r * u);
   gemm<T>(Op::N, Op::N, r, (int)u, 2 * c, 1, H.data(), 2 * c, P.GLu.data(), (int)u, 0, arg.data(), (int)u);
+  // The argument is the same for every item of a group, so each group's new bit is one sign, and
+  // Bsum is that sign times the group size. Only an exactly zero argument (e.g. items without
+  // labels) keeps each item's previous bit, and then Bsum is recounted from B.
   std::atomic<int64_t> changed{0};
+  S.group_sign.resize((size_t)r * u);
   ThreadPool::instance().parallel_for(r, 8, [&](int64_t j0, int64_t j1) {
     int64_t local = 0;
+    std::vector<int32_t> scratch;
     for (int64_t j = j0; j < j1; ++j) {
       const T* a = arg.data() + (size_t)j * u;
-      T* b = S.B.data() + (size_t)j * n;
-      for (int64_t i = 0; i < n; ++i) {  // branch-free: the signs are close to random
-        const T v = a[P.group_of[i]];
-        const T sign = static_cast<T>((v > 0) - (v < 0));
-        const T bit = sign != 0 ? sign : b[i];  // exactly 0: keep the previous bit
+      int8_t* sign = S.group_sign.data() + (size_t)j * u;
+      T* sums = S.Bsum.data() + (size_t)j * u;
+      bool tie = false;
+      for (int64_t g = 0; g < u; ++g) {
+        sign[g] = static_cast<int8_t>((a[g] > 0) - (a[g] < 0));
+        tie |= sign[g] == 0;
+        sums[g] = static_cast<T>(sign[g] * P.group_size[g]);
+      }
+      int8_t* b = S.B.data() + (size_t)j * n;
+      for (int64_t i = 0; i < n; ++i) {
+        const int8_t s = sign[P.group_of[i]];
+        const int8_t bit = s != 0 ? s : b[i];
         local += bit != b[i];
         b[i] = bit;
       }
+      if (tie) group_sums_row(P, b, sums, scratch);
     }
     changed += local;
   });
@@ -372,8 +453,7 @@ IterationReport objective(const Problem<T>& P, const TrainOptions& o, const Stat
   }
   rep.similarity = o.alpha * (n * n * r - 2.0 * r * trace + double(r) * r * P.Gg_norm2);
   // omega ||B - M L||^2 = omega (r n - 2 <M, B L^T> + tr(M L L^T M^T))
-  std::vector<T> BLt((size_t)r * c);
-  gemm<T>(Op::N, Op::T, r, c, (int)P.n, 1, S.B.data(), (int)P.n, P.L(), (int)P.n, 0, BLt.data(), c);
+  const std::vector<T> BLt = b_times_labels(P, S);
   double inner = 0, quad = 0;
   for (size_t i = 0; i < BLt.size(); ++i) inner += double(S.M[i]) * BLt[i];
   for (int i = 0; i < r; ++i)
@@ -386,6 +466,90 @@ IterationReport objective(const Problem<T>& P, const TrainOptions& o, const Stat
 
 void check_cancel(const std::atomic<bool>* cancel) {
   if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+}
+
+// Per-group sums of the rows of Phi (groups x K, double). Phi is read in row order (reading each
+// group's rows where they lie was 3x slower): a few fixed row ranges each add into their own
+// partial sums, which are then added in range order, so the result does not depend on threads.
+template <class T>
+std::vector<double> group_sums(const Problem<T>& P) {
+  const int64_t K = P.K, u = P.groups, n = P.n;
+  const int64_t ranges = std::clamp<int64_t>((int64_t(256) << 20) / (u * K * 8), 1, 8);
+  std::vector<double> partial((size_t)(ranges * u * K), 0.0);
+  ThreadPool::instance().parallel_for(ranges, 1, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      double* part = partial.data() + (size_t)(q * u * K);
+      for (int64_t i = q * n / ranges; i < (q + 1) * n / ranges; ++i) {
+        const T* phi = P.PhiT.data() + (size_t)i * K;
+        double* to = part + (size_t)P.group_of[i] * K;
+        for (int64_t k = 0; k < K; ++k) to[k] += phi[k];
+      }
+    }
+  });
+  std::vector<double> sums(partial.begin(), partial.begin() + u * K);
+  for (int64_t q = 1; q < ranges; ++q)
+    for (int64_t j = 0; j < u * K; ++j) sums[j] += partial[(size_t)(q * u * K + j)];
+  return sums;
+}
+
+// Phi^T B^T (K x r) from row chunks of Phi, each chunk of B converted to T for the GEMM: K n r.
+template <class T>
+void features_times_codes_direct(const Problem<T>& P, const State<T>& S, std::vector<T>& out,
+                                 const std::atomic<bool>* cancel) {
+  const int64_t n = P.n, K = P.K;
+  const int r = P.r;
+  std::vector<T> chunk;
+  for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+    const int64_t b1 = std::min(n, b0 + kLaneRows), rows = b1 - b0;
+    chunk.resize((size_t)r * rows);
+    ThreadPool::instance().parallel_for(r, 8, [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j)
+        for (int64_t i = 0; i < rows; ++i) chunk[j * rows + i] = S.B[j * n + b0 + i];
+    });
+    BlasLaneGuard lane;
+    gemm<T>(Op::T, Op::T, (int)K, r, (int)rows, 1, P.PhiT.data() + b0 * K, (int)K, chunk.data(), (int)rows, 1,
+            out.data(), r);
+    check_cancel(cancel);
+  }
+}
+
+// Phi^T B^T (K x r) through the label groups: every item of a group has the group's code, except
+// in the bits where the last B-step tied (argument exactly 0) and items kept their own bits. So
+// Phi^T B^T = sum_g group_phi_g sign_g^T + the tied items' own bits: K u r multiply-adds (plus
+// K r per tied item) instead of K n r.
+template <class T>
+void features_times_codes_grouped(const Problem<T>& P, const State<T>& S, std::vector<T>& out,
+                                  const std::atomic<bool>* cancel) {
+  const int64_t n = P.n, K = P.K, u = P.groups;
+  const int r = P.r;
+  std::vector<T> sign((size_t)r * u);
+  std::vector<uint8_t> tied(u, 0);
+  for (int j = 0; j < r; ++j)
+    for (int64_t g = 0; g < u; ++g) {
+      sign[(size_t)j * u + g] = S.group_sign[(size_t)j * u + g];
+      tied[g] |= S.group_sign[(size_t)j * u + g] == 0;
+    }
+  {
+    BlasLaneGuard lane;
+    gemm<T>(Op::T, Op::T, (int)K, r, (int)u, 1, P.group_phi.data(), (int)K, sign.data(), (int)u, 0, out.data(), r);
+  }
+  std::vector<int64_t> items;  // items of tied groups, in chunks
+  for (int64_t i = 0; i <= n; ++i) {
+    if (i < n && tied[P.group_of[i]]) items.push_back(i);
+    if (items.empty() || ((int64_t)items.size() < kLaneRows && i < n)) continue;
+    const int64_t m = static_cast<int64_t>(items.size());
+    std::vector<T> rows((size_t)(m * K)), own((size_t)r * m);  // own bits where the group tied, else 0
+    for (int64_t t = 0; t < m; ++t) {
+      std::copy(P.PhiT.data() + items[t] * K, P.PhiT.data() + (items[t] + 1) * K, rows.data() + t * K);
+      const int64_t g = P.group_of[items[t]];
+      for (int j = 0; j < r; ++j)
+        own[(size_t)j * m + t] = S.group_sign[(size_t)j * u + g] == 0 ? S.B[(size_t)j * n + items[t]] : 0;
+    }
+    BlasLaneGuard lane;
+    gemm<T>(Op::T, Op::T, (int)K, r, (int)m, 1, rows.data(), (int)K, own.data(), (int)m, 1, out.data(), r);
+    items.clear();
+    check_cancel(cancel);
+  }
 }
 
 }  // namespace
@@ -411,39 +575,6 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   P.K = P.k[0] + P.k[1];
   const int64_t K = P.K;
 
-  // Kernel features, centred on the training mean.
-  auto t0 = clock::now();
-  P.PhiT.assign((size_t)n * K, 0);
-  for (int m = 0; m < 2; ++m) {
-    {
-      BlasLaneGuard lane;
-      result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
-    }
-    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
-      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
-      const int64_t b1 = std::min(n, b0 + kLaneRows);
-      rbf_features(result.kernels[m], *views[m], b0, b1, P.PhiT.data() + b0 * K + P.offset[m], K);
-    }
-    check_cancel(cancel);
-  }
-  check_cancel(cancel);
-  {
-    std::vector<double> mean(K, 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < K; ++j) mean[j] += P.PhiT[(size_t)i * K + j];
-    for (auto& v : mean) v /= n;
-    ThreadPool::instance().parallel_for(n, 512, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i)
-        for (int64_t j = 0; j < K; ++j) P.PhiT[(size_t)i * K + j] -= static_cast<T>(mean[j]);
-    });
-    for (int m = 0; m < 2; ++m) {
-      result.kernels[m].mean.resize(P.k[m]);
-      for (int64_t j = 0; j < P.k[m]; ++j) result.kernels[m].mean[j] = static_cast<T>(mean[P.offset[m] + j]);
-    }
-  }
-  P.lambda.resize(K);
-  for (int64_t j = 0; j < K; ++j) P.lambda[j] = static_cast<T>(o.lambda[j < P.k[0] ? 0 : 1]);
-
   // Labels: L (c x n) and G with unit-norm columns (a sample with no label keeps a zero column).
   P.GL.assign((size_t)2 * c * n, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -466,6 +597,8 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       P.group_of[i] = it->second;
     }
     P.groups = static_cast<int64_t>(seen.size());
+    P.group_size.assign(P.groups, 0);
+    for (int64_t i = 0; i < n; ++i) ++P.group_size[P.group_of[i]];
     P.GLu.assign((size_t)2 * c * P.groups, 0);
     for (int64_t i = 0; i < n; ++i)
       for (int j = 0; j < 2 * c; ++j) P.GLu[(size_t)j * P.groups + P.group_of[i]] = P.GL[(size_t)j * n + i];
@@ -473,6 +606,54 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   P.g1.assign(c, 0);
   for (int j = 0; j < c; ++j)
     for (int64_t i = 0; i < n; ++i) P.g1[j] += P.GL[(size_t)j * n + i];
+
+  // Kernel features, centred on the training mean.
+  auto t0 = clock::now();
+  P.PhiT = LargeArray<T>((size_t)n * K);
+  for (int m = 0; m < 2; ++m) {
+    {
+      BlasLaneGuard lane;
+      result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
+      const int64_t b1 = std::min(n, b0 + kLaneRows);
+      rbf_features(result.kernels[m], *views[m], b0, b1, P.PhiT.data() + b0 * K + P.offset[m], K);
+    }
+    check_cancel(cancel);
+  }
+  check_cancel(cancel);
+  {
+    // With few label groups, one pass gives the group sums of phi, and from them the mean, G Phi^T
+    // and (at the end) Phi B^T; otherwise the mean is a plain column sum.
+    std::vector<double> sums, mean;
+    if (P.grouped()) {
+      sums = group_sums(P);
+      mean.assign(K, 0.0);
+      for (int64_t g = 0; g < P.groups; ++g)
+        for (int64_t j = 0; j < K; ++j) mean[j] += sums[(size_t)g * K + j];
+    } else {
+      mean = column_sums(P.PhiT.data(), n, K);
+    }
+    for (auto& v : mean) v /= n;
+    ThreadPool::instance().parallel_for(n, 512, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        for (int64_t j = 0; j < K; ++j) P.PhiT[(size_t)i * K + j] -= static_cast<T>(mean[j]);
+    });
+    if (P.grouped()) {  // sums of the centred features: sum_g - |g| mean
+      P.group_phi.resize((size_t)(P.groups * K));
+      for (int64_t g = 0; g < P.groups; ++g)
+        for (int64_t j = 0; j < K; ++j)
+          P.group_phi[(size_t)g * K + j] = static_cast<T>(sums[(size_t)g * K + j] - P.group_size[g] * mean[j]);
+    }
+    for (int m = 0; m < 2; ++m) {
+      result.kernels[m].mean.resize(P.k[m]);
+      for (int64_t j = 0; j < P.k[m]; ++j) result.kernels[m].mean[j] = static_cast<T>(mean[P.offset[m] + j]);
+    }
+  }
+  P.lambda.resize(K);
+  for (int64_t j = 0; j < K; ++j) P.lambda[j] = static_cast<T>(o.lambda[j < P.k[0] ? 0 : 1]);
+
   {
     P.Gram.assign((size_t)K * K, 0);
     for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
@@ -486,7 +667,11 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
     for (int64_t i = 0; i < K; ++i)
       for (int64_t j = 0; j < K; ++j) P.DGram[(size_t)i * K + j] *= P.lambda[i];
     P.F.assign((size_t)c * K, 0);
-    gemm<T>(Op::N, Op::N, c, (int)K, (int)n, 1, P.G(), (int)n, P.PhiT.data(), (int)K, 0, P.F.data(), (int)K);
+    if (P.grouped())
+      gemm<T>(Op::N, Op::N, c, (int)K, (int)P.groups, 1, P.Gu(), (int)P.groups, P.group_phi.data(), (int)K, 0,
+              P.F.data(), (int)K);
+    else
+      gemm<T>(Op::N, Op::N, c, (int)K, (int)n, 1, P.G(), (int)n, P.PhiT.data(), (int)K, 0, P.F.data(), (int)K);
     P.DF = P.F;
     for (int i = 0; i < c; ++i)
       for (int64_t j = 0; j < K; ++j) P.DF[(size_t)i * K + j] *= P.lambda[j];
@@ -508,28 +693,53 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   auto t1 = clock::now();
   State<T> S;
   {
-    BlasLaneGuard lane;
-    std::vector<T> Y0((size_t)n * r);
-    for (auto& v : Y0) v = static_cast<T>(rng.gaussian());
-    for (int j = 0; j < r; ++j) {
-      double mean = 0;
-      for (int64_t i = 0; i < n; ++i) mean += Y0[(size_t)i * r + j];
-      mean /= n;
-      for (int64_t i = 0; i < n; ++i) Y0[(size_t)i * r + j] -= static_cast<T>(mean);
-    }
-    P.Y0Phi.assign((size_t)r * K, 0);
-    gemm<T>(Op::T, Op::N, r, (int)K, (int)n, 1, Y0.data(), r, P.PhiT.data(), (int)K, 0, P.Y0Phi.data(), (int)K);
-    P.Y0G.assign((size_t)r * c, 0);
-    gemm<T>(Op::T, Op::T, r, c, (int)n, 1, Y0.data(), r, P.G(), (int)n, 0, P.Y0G.data(), c);
-    P.Y0Y0.assign((size_t)r * r, 0);
-    syrk<T>(Op::T, r, (int)n, 1, Y0.data(), r, 0, P.Y0Y0.data(), r);
+    // Y0 (n x r, centred columns) is drawn and used chunk by chunk; only its products are kept.
+    // With mu = Y0^T 1 / n the centred products are Y0^T Phi^T (Phi is centred: Phi 1 = 0),
+    // Y0^T G^T - mu (G 1)^T and Y0^T Y0 - n mu mu^T.
+    const uint64_t y0_seed = rng.next();
     P.keep_latent = o.keep_latent;
-    if (o.keep_latent) P.Y0 = std::move(Y0);
+    if (o.keep_latent) P.Y0.resize((size_t)n * r);
+    P.Y0Phi.assign((size_t)r * K, 0);
+    P.Y0G.assign((size_t)r * c, 0);
+    P.Y0Y0.assign((size_t)r * r, 0);
+    std::vector<double> mu(r, 0.0);
+    std::vector<T> chunk;
+    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+      const int64_t b1 = std::min(n, b0 + kLaneRows), rows = b1 - b0;
+      if (!o.keep_latent) chunk.resize((size_t)rows * r);
+      T* Y = o.keep_latent ? P.Y0.data() + b0 * r : chunk.data();
+      gaussian_rows(y0_seed, b0, b1, r, Y);
+      const std::vector<double> sums = column_sums(Y, rows, r);
+      for (int j = 0; j < r; ++j) mu[j] += sums[j] / n;
+      BlasLaneGuard lane;
+      gemm<T>(Op::T, Op::N, r, (int)K, (int)rows, 1, Y, r, P.PhiT.data() + b0 * K, (int)K, 1, P.Y0Phi.data(),
+              (int)K);
+      gemm<T>(Op::T, Op::T, r, c, (int)rows, 1, Y, r, P.G() + b0, (int)n, 1, P.Y0G.data(), c);
+      syrk<T>(Op::T, r, (int)rows, 1, Y, r, 1, P.Y0Y0.data(), r);
+      check_cancel(cancel);
+    }
+    for (int i = 0; i < r; ++i) {
+      for (int j = 0; j < c; ++j) P.Y0G[(size_t)i * c + j] -= static_cast<T>(mu[i] * P.g1[j]);
+      for (int j = 0; j < r; ++j) P.Y0Y0[(size_t)i * r + j] -= static_cast<T>(n * mu[i] * mu[j]);
+    }
+    if (o.keep_latent)
+      for (int64_t t = 0; t < n; ++t)
+        for (int j = 0; j < r; ++j) P.Y0[(size_t)t * r + j] -= static_cast<T>(mu[j]);
+    BlasLaneGuard lane;
     S.A.assign((size_t)r * K, 0);
     S.VG.assign((size_t)r * c, 0);
     latent_from_gram(P, S, P.Y0Y0, P.Y0Phi, P.Y0G, P.Y0Y0);
+    // B = sgn(Gaussian): fair coins, 64 from each draw
     S.B.resize((size_t)r * n);
-    for (auto& b : S.B) b = rng.coin() ? T(1) : T(-1);  // sgn of a Gaussian: a fair coin
+    for (size_t i = 0; i < S.B.size(); i += 64) {
+      const uint64_t coins = rng.next();
+      for (size_t k = 0; k < 64 && i + k < S.B.size(); ++k) S.B[i + k] = (coins >> k) & 1 ? 1 : -1;
+    }
+    S.Bsum.resize((size_t)r * P.groups);
+    ThreadPool::instance().parallel_for(r, 8, [&](int64_t j0, int64_t j1) {
+      std::vector<int32_t> scratch;
+      for (int64_t j = j0; j < j1; ++j) group_sums_row(P, S.B.data() + j * n, S.Bsum.data() + j * P.groups, scratch);
+    });
     S.R.assign((size_t)r * r, 0);
     for (int i = 0; i < r; ++i) S.R[(size_t)i * r + i] = 1;
     m_step(P, o, S);
@@ -565,6 +775,11 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
 
   // Hash functions: W_m = (Phi_m Phi_m^T + lambda_h I)^{-1} Phi_m B^T.
   auto t2 = clock::now();
+  std::vector<T> PhiBt((size_t)K * r, 0);
+  if (!S.group_sign.empty() && P.grouped())
+    features_times_codes_grouped(P, S, PhiBt, cancel);
+  else
+    features_times_codes_direct(P, S, PhiBt, cancel);
   for (int m = 0; m < 2; ++m) {
     BlasLaneGuard lane;
     const int64_t km = P.k[m], off = P.offset[m];
@@ -572,15 +787,12 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
     for (int64_t i = 0; i < km; ++i)
       for (int64_t j = 0; j < km; ++j) system[(size_t)i * km + j] = P.Gram[(size_t)(off + i) * K + off + j];
     for (int64_t i = 0; i < km; ++i) system[(size_t)i * km + i] += static_cast<T>(o.ridge[m]);
-    result.W[m].assign((size_t)km * r, 0);
-    gemm<T>(Op::T, Op::T, (int)km, r, (int)n, 1, P.PhiT.data() + off, (int)K, S.B.data(), (int)n, 0,
-            result.W[m].data(), r);
+    result.W[m].assign(PhiBt.begin() + off * r, PhiBt.begin() + (off + km) * r);
     posv<T>((int)km, r, system.data(), result.W[m].data());
   }
   result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();
 
-  result.B.resize(S.B.size());
-  for (size_t i = 0; i < S.B.size(); ++i) result.B[i] = S.B[i] > 0 ? 1 : -1;
+  result.B = std::move(S.B);
   if (o.keep_latent) {
     {
       BlasLaneGuard lane;

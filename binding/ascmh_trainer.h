@@ -2,9 +2,10 @@
 //
 // The loop never forms V (r x n) in the common case: with Phi centred, V = T (C J) for an r x r
 // matrix T, so it tracks A = V Phi^T (r x K) and V G^T (r x c) and updates them through the K x K
-// Gram matrix of the kernel features. Each iteration then costs O(r K^2 + r c n + r^3) instead of
-// O(r K n), and the result is the same V, R, M, B as the page's steps. V itself is built only on
-// request (keep_latent).
+// Gram matrix of the kernel features. Items with the same label vector (a "group") share their
+// B-step argument, so products of B with the labels go through per-group sums of B. Each iteration
+// then costs O(r K^2 + r n + r u c + r^3) for u groups instead of O(r K n), and the result is the
+// same V, R, M, B as the page's steps. V itself is built only on request (keep_latent).
 #pragma once
 #include <atomic>
 #include <cstdint>

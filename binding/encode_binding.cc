@@ -32,12 +32,7 @@ std::shared_ptr<HashFunction<T>> make_hash(Napi::Env env, Napi::Object spec) {
   h->kernel.anchor_rows.assign(anchors.Data(), anchors.Data() + k * d);
   h->kernel.mean.assign(mean.Data(), mean.Data() + k);
   h->W.assign(W.Data(), W.Data() + k * h->bits);
-  h->kernel.anchor_norms.resize(k);
-  for (int64_t a = 0; a < k; ++a) {
-    T s = 0;
-    for (int64_t j = 0; j < d; ++j) s += h->kernel.anchor_rows[a * d + j] * h->kernel.anchor_rows[a * d + j];
-    h->kernel.anchor_norms[a] = s;
-  }
+  set_anchor_norms(h->kernel);
   return h;
 }
 

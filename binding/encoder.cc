@@ -35,9 +35,17 @@ void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* cod
 void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
   const int words = words_per_code(bits);
   std::memset(codes, 0, sizeof(uint64_t) * n * words);
-  for (int j = 0; j < bits; ++j)
-    for (int64_t i = 0; i < n; ++i)
-      if (B[(size_t)j * n + i] > 0) set_code_bit(codes + i * words, j);
+  constexpr int64_t kItems = 256;  // the codes of a block stay in L1 while every bit row is read
+  for (int64_t i0 = 0; i0 < n; i0 += kItems) {
+    const int64_t i1 = std::min(n, i0 + kItems);
+    for (int j = 0; j < bits; ++j) {
+      const int8_t* row = B + (size_t)j * n;
+      const uint64_t bit = uint64_t(1) << (j & 63);
+      uint64_t* word = codes + (j >> 6);
+      for (int64_t i = i0; i < i1; ++i)
+        if (row[i] > 0) word[i * words] |= bit;
+    }
+  }
 }
 
 template void encode_rows<double>(const HashFunction<double>&, const MatrixView&, uint64_t*);

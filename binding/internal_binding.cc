@@ -103,12 +103,7 @@ Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
   k.sigma = number_option(spec, "sigma", 1);
   k.anchor_rows = f64(env, spec.Get("anchors"), (size_t)(k.anchors * k.dim), "anchors");
   k.mean = f64(env, spec.Get("mean"), (size_t)k.anchors, "mean");
-  k.anchor_norms.resize(k.anchors);
-  for (int64_t a = 0; a < k.anchors; ++a) {
-    double s = 0;
-    for (int64_t j = 0; j < k.dim; ++j) s += k.anchor_rows[a * k.dim + j] * k.anchor_rows[a * k.dim + j];
-    k.anchor_norms[a] = s;
-  }
+  set_anchor_norms(k);
   MatrixView X = matrix_arg(env, info[1], "X");
   std::vector<double> out((size_t)(X.rows * k.anchors));
   rbf_features(k, X, 0, X.rows, out.data(), k.anchors);
@@ -136,6 +131,9 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
+  internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));
+  }));
   internal.Set("sparseDistanceBlocks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(sparse_distance_blocks()));
   }));

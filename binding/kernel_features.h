@@ -1,6 +1,7 @@
 // RBF kernel features on seeded random anchors (method page, "Kernel features").
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "matrix_view.h"
@@ -17,6 +18,10 @@ struct RbfKernel {
   std::vector<T> mean;          // training mean of phi, subtracted from every feature vector
 };
 
+// Fills anchor_norms from anchor_rows (after loading a kernel, or picking its anchors).
+template <class T>
+void set_anchor_norms(RbfKernel<T>& kernel);
+
 // Picks the anchors and sigma (width times the mean sample-anchor distance) from the training samples X.
 template <class T>
 RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng);
@@ -25,6 +30,10 @@ RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, 
 // kernel's mean when it has one.
 template <class T>
 void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
+
+// Chooses the exp loop: "avx2" (the default where the CPU has it) or "baseline" (x86-64 SSE2).
+// Both give bit-identical features; tests use this to check the fallback. False if unavailable.
+bool set_feature_kernel(const std::string& name);
 
 // Row blocks that took the sparse distance path so far (for tests).
 int64_t sparse_distance_blocks();

@@ -9,13 +9,13 @@ namespace ascmh {
 
 class Rng {
  public:
+  // Substream `stream` of `seed`: independent generators for draws made in parallel, so the
+  // numbers do not depend on how work is split across threads.
+  Rng(uint64_t seed, uint64_t stream) : Rng(mix(seed ^ mix(stream + 0x632BE59BD9B4E019ull))) {}
   explicit Rng(uint64_t seed) {
     for (auto& s : state_) {
       seed += 0x9E3779B97F4A7C15ull;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      s = z ^ (z >> 31);
+      s = mix(seed);
     }
   }
   uint64_t next() {
@@ -31,17 +31,21 @@ class Rng {
   }
   double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
   uint64_t below(uint64_t bound) { return static_cast<uint64_t>(uniform() * static_cast<double>(bound)); }
-  double gaussian() {  // Box-Muller; the second value of each pair is kept for the next call
+  double gaussian() {  // Marsaglia's polar method; the second value of each pair is kept for the next call
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    double u1 = uniform();
-    while (u1 <= 0.0) u1 = uniform();
-    const double radius = std::sqrt(-2.0 * std::log(u1)), angle = 6.283185307179586 * uniform();
-    spare_ = radius * std::sin(angle);
+    double u, v, s;
+    do {
+      u = 2.0 * uniform() - 1.0;
+      v = 2.0 * uniform() - 1.0;
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double scale = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * scale;
     has_spare_ = true;
-    return radius * std::cos(angle);
+    return u * scale;
   }
   bool coin() { return next() >> 63; }
   // k distinct indices from [0, n), in draw order (partial Fisher-Yates).
@@ -58,6 +62,11 @@ class Rng {
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t mix(uint64_t z) {  // splitmix64's finaliser
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
   uint64_t state_[4];
   double spare_ = 0;
   bool has_spare_ = false;

@@ -28,6 +28,22 @@ describe('fit rejects bad input with a coded error', () => {
       await rejects(withData({ text: { ...good.text, data } }), opts, 'ERR_ASCMH_NON_FINITE', /text .* row 5, column 3/);
     }
   });
+  it('the first non-finite value is found anywhere in a large matrix, in float32 and float64', async () => {
+    // The scan tests blocks of 4,096 values at once: a value in a later block, or the last one.
+    const rows = 3000, cols = 7, image = { rows, cols, data: new Float64Array(rows * cols) };
+    const text = { rows, cols: 2, data: new Float32Array(rows * 2) };
+    const labels = { rows, cols: 1, data: new Uint8Array(rows).fill(1) };
+    for (const [at, bad] of [[rows * cols - 1, -Infinity], [2345 * cols + 6, NaN], [4096, Infinity]] as const) {
+      image.data.fill(0.5);
+      image.data[at] = bad;
+      image.data[rows * cols - 1] = bad; // a later one too: the first is reported
+      const row = Math.floor(at / cols);
+      await rejects({ image, text, labels }, opts, 'ERR_ASCMH_NON_FINITE', new RegExp(`image .* row ${row}, column ${at - row * cols}$`));
+    }
+    image.data.fill(0.5);
+    text.data[text.data.length - 1] = NaN;
+    await rejects({ image, text, labels }, opts, 'ERR_ASCMH_NON_FINITE', new RegExp(`text .* row ${rows - 1}, column 1$`));
+  });
   it('wrong dtypes', async () => {
     await rejects(withData({ image: { ...good.image, data: Array.from(good.image.data) as unknown as Float32Array } }), opts, 'ERR_ASCMH_DTYPE');
     await rejects(withData({ image: { ...good.image, data: new Int32Array(good.image.data.length) as unknown as Float32Array } }), opts, 'ERR_ASCMH_DTYPE');

@@ -25,4 +25,22 @@ describe('rbf features', () => {
       expect(maxAbsDiff(got, expected.a)).toBeLessThan(1e-12);
     });
   }
+  it('the AVX2 and the baseline exp loops give bit-identical features', () => {
+    const X = datasets.synthetic({ n: 200, imageDim: 30, textDim: 8, seed: 4 }).image;
+    const h = { ...spec(X, 37), sigma: 0.4 }; // narrow: values over many orders of magnitude
+    expect(native._internal.setFeatureKernel('baseline')).toBe(true);
+    try {
+      const baseline: Float64Array = native._internal.rbfFeatures(h, X);
+      expect(maxAbsDiff(baseline, t(naiveKernelFeatures(h, X)).a)).toBeLessThan(1e-12);
+      if (native._internal.setFeatureKernel('avx2')) {
+        const avx2: Float64Array = native._internal.rbfFeatures(h, X);
+        expect(Buffer.from(avx2.buffer).equals(Buffer.from(baseline.buffer))).toBe(true);
+      } else {
+        console.warn('this CPU has no AVX2: only the baseline loop was checked');
+      }
+    } finally {
+      native._internal.setFeatureKernel('avx2') || native._internal.setFeatureKernel('baseline');
+    }
+    expect(native._internal.setFeatureKernel('sse9')).toBe(false);
+  });
 });
