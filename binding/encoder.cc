@@ -6,6 +6,7 @@
 #include "blas_lane.h"
 #include "codes.h"
 #include "linalg.h"
+#include "thread_pool.h"
 
 namespace ascmh {
 
@@ -34,18 +35,20 @@ void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* cod
 
 void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
   const int words = words_per_code(bits);
-  std::memset(codes, 0, sizeof(uint64_t) * n * words);
   constexpr int64_t kItems = 256;  // the codes of a block stay in L1 while every bit row is read
-  for (int64_t i0 = 0; i0 < n; i0 += kItems) {
-    const int64_t i1 = std::min(n, i0 + kItems);
-    for (int j = 0; j < bits; ++j) {
-      const int8_t* row = B + (size_t)j * n;
-      const uint64_t bit = uint64_t(1) << (j & 63);
-      uint64_t* word = codes + (j >> 6);
-      for (int64_t i = i0; i < i1; ++i)
-        if (row[i] > 0) word[i * words] |= bit;
+  ThreadPool::instance().parallel_for((n + kItems - 1) / kItems, 4, [&](int64_t b0, int64_t b1) {
+    for (int64_t i0 = b0 * kItems; i0 < std::min(n, b1 * kItems); i0 += kItems) {
+      const int64_t i1 = std::min(n, i0 + kItems);
+      std::memset(codes + i0 * words, 0, sizeof(uint64_t) * (i1 - i0) * words);
+      for (int j = 0; j < bits; ++j) {
+        const int8_t* row = B + (size_t)j * n;
+        const uint64_t bit = uint64_t(1) << (j & 63);
+        uint64_t* word = codes + (j >> 6);
+        for (int64_t i = i0; i < i1; ++i)
+          if (row[i] > 0) word[i * words] |= bit;
+      }
     }
-  }
+  });
 }
 
 template void encode_rows<double>(const HashFunction<double>&, const MatrixView&, uint64_t*);

@@ -37,8 +37,23 @@ int64_t first_non_finite(const F* p, int64_t count, Bits exponent) {
 }  // namespace
 
 int64_t find_non_finite(const void* data, int64_t count, bool is_float32) {
-  if (is_float32) return first_non_finite(static_cast<const float*>(data), count, uint32_t(0x7F800000u));
-  return first_non_finite(static_cast<const double*>(data), count, uint64_t(0x7FF0000000000000ull));
+  // Large inputs are scanned in parallel parts; the first part with a bad value names it.
+  constexpr int64_t kPart = int64_t(1) << 20;
+  const int64_t parts = (count + kPart - 1) / kPart;
+  std::vector<int64_t> first(std::max<int64_t>(parts, 1), -1);
+  ThreadPool::instance().parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t begin = p * kPart, size = std::min(count - begin, kPart);
+      const int64_t at = is_float32
+                             ? first_non_finite(static_cast<const float*>(data) + begin, size, uint32_t(0x7F800000u))
+                             : first_non_finite(static_cast<const double*>(data) + begin, size,
+                                                uint64_t(0x7FF0000000000000ull));
+      if (at >= 0) first[p] = begin + at;
+    }
+  });
+  for (int64_t at : first)
+    if (at >= 0) return at;
+  return -1;
 }
 
 namespace {
@@ -167,11 +182,15 @@ RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, 
   for (int64_t s = 0; s < sample; ++s) X.copy_rows(rows[s], rows[s] + 1, gathered.data() + s * X.cols);
   std::vector<T> dist(static_cast<size_t>(sample * anchors));
   const std::vector<T> norms = cross_products(kernel, gathered.data(), sample, dist.data(), anchors);
+  std::vector<double> row_total(static_cast<size_t>(sample), 0.0);  // per row, then added in order
+  ThreadPool::instance().parallel_for(sample, 64, [&](int64_t b, int64_t e) {
+    for (int64_t s = b; s < e; ++s)
+      for (int64_t a = 0; a < anchors; ++a)
+        row_total[s] += std::sqrt(static_cast<double>(
+            std::max(T(0), dist[s * anchors + a] + norms[s] + kernel.anchor_norms[a])));
+  });
   double total = 0;
-  for (int64_t s = 0; s < sample; ++s)
-    for (int64_t a = 0; a < anchors; ++a)
-      total += std::sqrt(static_cast<double>(
-          std::max(T(0), dist[s * anchors + a] + norms[s] + kernel.anchor_norms[a])));
+  for (const double t : row_total) total += t;
   const double sigma = width * total / static_cast<double>(sample * anchors);
   kernel.sigma = static_cast<T>(sigma > 0 ? sigma : 1.0);  // all samples identical: any width works
   return kernel;

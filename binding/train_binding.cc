@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <new>
 
@@ -40,6 +41,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     try {
       result_ = train_ascmh<T>(inputs_.image, inputs_.text, inputs_.labels, inputs_.classes, options_,
                                [&](const IterationReport& r) { progress.Send(&r, 1); }, cancel_.get());
+      // Packed here, off the JS thread; OnOK only copies.
+      codes_.resize(static_cast<size_t>(inputs_.image.rows) * words_per_code(options_.bits));
+      pack_sign_columns(result_.B.data(), options_.bits, inputs_.image.rows, codes_.data());
     } catch (const Cancelled& e) {
       fail("ERR_ASCMH_CANCELLED", e.what());
     } catch (const LinalgError& e) {
@@ -96,7 +100,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     const int64_t n = inputs_.image.rows;
     const int words = words_per_code(options_.bits);
     auto codes = Napi::Uint8Array::New(env, static_cast<size_t>(n * words * 8));
-    pack_sign_columns(result_.B.data(), options_.bits, n, reinterpret_cast<uint64_t*>(codes.Data()));
+    std::memcpy(codes.Data(), codes_.data(), codes.ByteLength());
     out.Set("codes", codes);
     Napi::Array history = Napi::Array::New(env, result_.history.size());
     for (uint32_t i = 0; i < result_.history.size(); ++i) {
@@ -141,6 +145,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
   std::shared_ptr<std::atomic<bool>> cancel_;
   Napi::FunctionReference on_progress_;
   TrainResult<T> result_;
+  std::vector<uint64_t> codes_;
   std::string error_code_, error_message_;
 };
 
