@@ -619,10 +619,9 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
       const int64_t b1 = std::min(n, b0 + kLaneRows);
       rbf_features(result.kernels[m], *views[m], b0, b1, P.PhiT.data() + b0 * K + P.offset[m], K);
+      check_cancel(cancel);
     }
-    check_cancel(cancel);
   }
-  check_cancel(cancel);
   {
     // With few label groups, one pass gives the group sums of phi, and from them the mean, G Phi^T
     // and (at the end) Phi B^T; otherwise the mean is a plain column sum.
@@ -660,8 +659,8 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
       BlasLaneGuard lane;
       const int64_t rows = std::min(n, b0 + kLaneRows) - b0;
       syrk<T>(Op::T, (int)K, (int)rows, 1, P.PhiT.data() + b0 * K, (int)K, 1, P.Gram.data(), (int)K);
+      check_cancel(cancel);
     }
-    check_cancel(cancel);
     BlasLaneGuard lane;
     P.DGram = P.Gram;
     for (int64_t i = 0; i < K; ++i)

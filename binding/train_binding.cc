@@ -1,5 +1,6 @@
 // fit(): the whole training run on a libuv worker thread, one Promise, progress per iteration,
 // cancellation through a returned function.
+#include <malloc.h>
 #include <napi.h>
 
 #include <atomic>
@@ -35,6 +36,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
         cancel_(std::move(cancel)) {
     if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
   }
+  // Freed training buffers below glibc's mmap threshold stay in the worker thread's malloc arena;
+  // hand them back so a finished or cancelled fit leaves the process's memory as it found it.
+  ~TrainWorker() override { malloc_trim(0); }
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
