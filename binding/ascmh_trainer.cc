@@ -464,8 +464,141 @@ IterationReport objective(const Problem<T>& P, const TrainOptions& o, const Stat
   return rep;
 }
 
+// Adds a draw of W ~ Wishart(I_r, dof) to the r x r matrix S: W = X^T X for a dof x r standard
+// Gaussian X, drawn as X when dof is small and otherwise by Bartlett's decomposition W = L L^T
+// (L lower triangular, L_ii^2 ~ chi-square(dof - i) for 0-based i, N(0, 1) below the diagonal).
+void add_wishart(std::vector<double>& S, int r, int64_t dof, Rng& rng) {
+  if (dof <= 0) return;
+  if (dof < 4 * r) {
+    std::vector<double> X((size_t)(dof * r));
+    for (auto& x : X) x = rng.gaussian();
+    syrk<double>(Op::T, r, (int)dof, 1, X.data(), r, 1, S.data(), r);
+    return;
+  }
+  std::vector<double> L((size_t)r * r, 0);
+  for (int i = 0; i < r; ++i) {
+    L[(size_t)i * r + i] = std::sqrt(rng.chi_square(static_cast<double>(dof - i)));
+    for (int j = 0; j < i; ++j) L[(size_t)i * r + j] = rng.gaussian();
+  }
+  syrk<double>(Op::N, r, r, 1, L.data(), r, 1, S.data(), r);
+}
+
+// M^T M = R^T R for M = [Phi^T | J G^T] (n x p, p = K + c), whose Gram matrix is
+// [Gram F^T; F G J G^T] (F = G Phi^T = G J Phi^T since Phi is centred). Block Cholesky: Gram =
+// U^T U (dpotrf, blocked), X = U^-T F^T, and a pivoted Cholesky of the c x c Schur complement
+// G J G^T - X^T X (label columns can be dependent: single labels sum to 1). If Gram itself is
+// singular (e.g. duplicate anchors), the whole matrix takes the pivoted Cholesky (dpstrf, much
+// slower: about 30 ms at p = 810). Returns R (rank x p).
+template <class T>
+std::vector<double> features_labels_factor(const Problem<T>& P, int& rank) {
+  const int64_t K = P.K;
+  const int c = P.c, p = static_cast<int>(K) + c;
+  std::vector<double> U(P.Gram.begin(), P.Gram.end());
+  double top = 0;
+  for (int64_t j = 0; j < K; ++j) top = std::max(top, U[(size_t)j * K + j]);
+  try {
+    cholesky_upper<double>((int)K, U.data());
+    // dpotrf only fails on a pivot <= 0; rounding can leave a singular Gram a tiny positive one.
+    for (int64_t j = 0; j < K; ++j)
+      if (!(U[(size_t)j * K + j] * U[(size_t)j * K + j] > K * 1e-15 * top))
+        throw LinalgError("ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE", "Gram matrix is singular");
+    std::vector<double> X((size_t)K * c);  // F^T, then U^-T F^T
+    for (int64_t j = 0; j < K; ++j)
+      for (int a = 0; a < c; ++a) X[(size_t)j * c + a] = P.F[(size_t)a * K + j];
+    solve_upper_transposed<double>((int)K, c, U.data(), X.data());
+    std::vector<double> schur(P.GgJ.begin(), P.GgJ.end());
+    gemm<double>(Op::T, Op::N, c, c, (int)K, -1, X.data(), c, X.data(), c, 1, schur.data(), c);
+    std::vector<int> order;
+    const int label_rank = pivoted_cholesky(c, schur.data(), order);
+    rank = static_cast<int>(K) + label_rank;
+    std::vector<double> R((size_t)rank * p, 0);
+    for (int64_t i = 0; i < K; ++i) {
+      std::copy(U.begin() + i * K, U.begin() + (i + 1) * K, R.begin() + i * p);
+      std::copy(X.begin() + i * c, X.begin() + (i + 1) * c, R.begin() + i * p + K);
+    }
+    for (int i = 0; i < label_rank; ++i)
+      for (int j = 0; j < c; ++j) R[(size_t)(K + i) * p + K + order[j]] = schur[(size_t)i * c + j];
+    return R;
+  } catch (const LinalgError&) {
+    std::vector<double> MtM((size_t)p * p);
+    for (int64_t i = 0; i < K; ++i)
+      for (int64_t j = 0; j < K; ++j) MtM[(size_t)i * p + j] = P.Gram[(size_t)i * K + j];
+    for (int a = 0; a < c; ++a) {
+      for (int64_t j = 0; j < K; ++j)
+        MtM[(size_t)(K + a) * p + j] = MtM[(size_t)j * p + K + a] = P.F[(size_t)a * K + j];
+      for (int b = 0; b < c; ++b) MtM[(size_t)(K + a) * p + K + b] = P.GgJ[(size_t)a * c + b];
+    }
+    std::vector<int> order;
+    rank = pivoted_cholesky(p, MtM.data(), order);  // P^T MtM P = U^T U; R = U P^T
+    std::vector<double> R((size_t)rank * p);
+    for (int i = 0; i < rank; ++i)
+      for (int j = 0; j < p; ++j) R[(size_t)i * p + order[j]] = MtM[(size_t)i * p + j];
+    return R;
+  }
+}
+
+// The products of the initial Gaussian Y0 (n x r, centred columns) that the loop uses, drawn from
+// their exact joint distribution instead of from Y0 itself. With M and R as above: rotating Y0
+// into a basis of range(M), the rest of 1's complement and 1 shows that Y0^T M is distributed as
+// Z R for an r x rank standard Gaussian Z, and Y0^T J Y0 as Z Z^T + W with W ~ Wishart(I_r,
+// n - 1 - rank) independent of Z. Costs O(K^3 + r K^2) instead of n r draws and an r K n product.
+template <class T>
+void sample_initial_products(Problem<T>& P, Rng& rng) {
+  const int64_t K = P.K;
+  const int r = P.r, c = P.c, p = static_cast<int>(K) + c;
+  int rank = 0;
+  const std::vector<double> R = features_labels_factor(P, rank);
+  std::vector<double> Z((size_t)r * rank), ZR((size_t)r * p, 0), Y0Y0((size_t)r * r, 0);
+  for (auto& z : Z) z = rng.gaussian();
+  if (rank > 0) {
+    gemm<double>(Op::N, Op::N, r, p, rank, 1, Z.data(), rank, R.data(), p, 0, ZR.data(), p);
+    syrk<double>(Op::N, r, rank, 1, Z.data(), rank, 0, Y0Y0.data(), r);
+  }
+  add_wishart(Y0Y0, r, P.n - 1 - rank, rng);
+  P.Y0Phi.resize((size_t)r * K);
+  P.Y0G.resize((size_t)r * c);
+  for (int i = 0; i < r; ++i) {
+    for (int64_t j = 0; j < K; ++j) P.Y0Phi[(size_t)i * K + j] = static_cast<T>(ZR[(size_t)i * p + j]);
+    for (int a = 0; a < c; ++a) P.Y0G[(size_t)i * c + a] = static_cast<T>(ZR[(size_t)i * p + K + a]);
+  }
+  P.Y0Y0.assign(Y0Y0.begin(), Y0Y0.end());
+}
+
 void check_cancel(const std::atomic<bool>* cancel) {
   if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+}
+
+// Y0 (n x r) drawn explicitly in row chunks and kept (for keepLatent), then centred; with
+// mu = Y0^T 1 / n the centred products are Y0^T Phi^T (Phi is centred: Phi 1 = 0),
+// Y0^T G^T - mu (G 1)^T and Y0^T Y0 - n mu mu^T.
+template <class T>
+void draw_initial_products(Problem<T>& P, Rng& rng, const std::atomic<bool>* cancel) {
+  const int64_t n = P.n, K = P.K;
+  const int r = P.r, c = P.c;
+  const uint64_t seed = rng.next();
+  P.Y0.resize((size_t)n * r);
+  P.Y0Phi.assign((size_t)r * K, 0);
+  P.Y0G.assign((size_t)r * c, 0);
+  P.Y0Y0.assign((size_t)r * r, 0);
+  std::vector<double> mu(r, 0.0);
+  for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
+    const int64_t b1 = std::min(n, b0 + kLaneRows), rows = b1 - b0;
+    T* Y = P.Y0.data() + b0 * r;
+    gaussian_rows(seed, b0, b1, r, Y);
+    const std::vector<double> sums = column_sums(Y, rows, r);
+    for (int j = 0; j < r; ++j) mu[j] += sums[j] / n;
+    BlasLaneGuard lane;
+    gemm<T>(Op::T, Op::N, r, (int)K, (int)rows, 1, Y, r, P.PhiT.data() + b0 * K, (int)K, 1, P.Y0Phi.data(), (int)K);
+    gemm<T>(Op::T, Op::T, r, c, (int)rows, 1, Y, r, P.G() + b0, (int)n, 1, P.Y0G.data(), c);
+    syrk<T>(Op::T, r, (int)rows, 1, Y, r, 1, P.Y0Y0.data(), r);
+    check_cancel(cancel);
+  }
+  for (int i = 0; i < r; ++i) {
+    for (int j = 0; j < c; ++j) P.Y0G[(size_t)i * c + j] -= static_cast<T>(mu[i] * P.g1[j]);
+    for (int j = 0; j < r; ++j) P.Y0Y0[(size_t)i * r + j] -= static_cast<T>(n * mu[i] * mu[j]);
+  }
+  for (int64_t t = 0; t < n; ++t)
+    for (int j = 0; j < r; ++j) P.Y0[(size_t)t * r + j] -= static_cast<T>(mu[j]);
 }
 
 // Per-group sums of the rows of Phi (groups x K, double). Phi is read in row order (reading each
@@ -692,38 +825,19 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   auto t1 = clock::now();
   State<T> S;
   {
-    // Y0 (n x r, centred columns) is drawn and used chunk by chunk; only its products are kept.
-    // With mu = Y0^T 1 / n the centred products are Y0^T Phi^T (Phi is centred: Phi 1 = 0),
-    // Y0^T G^T - mu (G 1)^T and Y0^T Y0 - n mu mu^T.
-    const uint64_t y0_seed = rng.next();
+    // Y0's products: drawn from an explicit Y0, or sampled from their distribution (see
+    // sample_initial_products), whichever costs less: about 2 n r K flops against K^3 / 3 + 2 r K^2,
+    // counting the factorisation twice (it runs slower per flop). keepLatent needs Y0 itself.
     P.keep_latent = o.keep_latent;
-    if (o.keep_latent) P.Y0.resize((size_t)n * r);
-    P.Y0Phi.assign((size_t)r * K, 0);
-    P.Y0G.assign((size_t)r * c, 0);
-    P.Y0Y0.assign((size_t)r * r, 0);
-    std::vector<double> mu(r, 0.0);
-    std::vector<T> chunk;
-    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
-      const int64_t b1 = std::min(n, b0 + kLaneRows), rows = b1 - b0;
-      if (!o.keep_latent) chunk.resize((size_t)rows * r);
-      T* Y = o.keep_latent ? P.Y0.data() + b0 * r : chunk.data();
-      gaussian_rows(y0_seed, b0, b1, r, Y);
-      const std::vector<double> sums = column_sums(Y, rows, r);
-      for (int j = 0; j < r; ++j) mu[j] += sums[j] / n;
+    const double draw_cost = 2.0 * n * r * K, sample_cost = 2.0 * (K * K * (K / 3.0 + 2.0 * r));
+    const bool sample = !o.keep_latent && (o.initialisation == Initialisation::sampled ||
+                                           (o.initialisation == Initialisation::automatic && draw_cost > sample_cost));
+    if (sample) {
       BlasLaneGuard lane;
-      gemm<T>(Op::T, Op::N, r, (int)K, (int)rows, 1, Y, r, P.PhiT.data() + b0 * K, (int)K, 1, P.Y0Phi.data(),
-              (int)K);
-      gemm<T>(Op::T, Op::T, r, c, (int)rows, 1, Y, r, P.G() + b0, (int)n, 1, P.Y0G.data(), c);
-      syrk<T>(Op::T, r, (int)rows, 1, Y, r, 1, P.Y0Y0.data(), r);
-      check_cancel(cancel);
+      sample_initial_products(P, rng);
+    } else {
+      draw_initial_products(P, rng, cancel);
     }
-    for (int i = 0; i < r; ++i) {
-      for (int j = 0; j < c; ++j) P.Y0G[(size_t)i * c + j] -= static_cast<T>(mu[i] * P.g1[j]);
-      for (int j = 0; j < r; ++j) P.Y0Y0[(size_t)i * r + j] -= static_cast<T>(n * mu[i] * mu[j]);
-    }
-    if (o.keep_latent)
-      for (int64_t t = 0; t < n; ++t)
-        for (int j = 0; j < r; ++j) P.Y0[(size_t)t * r + j] -= static_cast<T>(mu[j]);
     BlasLaneGuard lane;
     S.A.assign((size_t)r * K, 0);
     S.VG.assign((size_t)r * c, 0);

@@ -18,6 +18,9 @@
 
 namespace ascmh {
 
+// How the products of the initial Gaussian Y0 are obtained (the result has the same distribution).
+enum class Initialisation { automatic, drawn, sampled };
+
 struct TrainOptions {
   int bits = 64;
   int64_t anchors[2] = {1000, 1000};  // image, text
@@ -30,7 +33,8 @@ struct TrainOptions {
   double tolerance = 1e-6;           // converged: no bit of B changed and |dJ| <= tolerance |J|; 0 = never
   uint64_t seed = 0;
   double eps = 1e-6;                  // guards empty classes in the M-step
-  bool keep_latent = false;           // also return V, R, M (diagnostics and tests)
+  bool keep_latent = false;           // also return V, R, M (diagnostics and tests); Y0 is then drawn
+  Initialisation initialisation = Initialisation::automatic;  // tests force one way
 };
 
 struct IterationReport {

@@ -93,6 +93,24 @@ Napi::Value Posv(const Napi::CallbackInfo& info) {
   });
 }
 
+// pivotedCholesky(n, A) -> { U, order, rank }
+Napi::Value PivotedCholesky(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0);
+  auto A = f64(env, info[1], (size_t)n * n, "A");
+  return guarded(env, [&]() -> Napi::Value {
+    std::vector<int> order;
+    const int rank = pivoted_cholesky(n, A.data(), order);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("U", copy_to_js(env, A));
+    Napi::Array js_order = Napi::Array::New(env, order.size());
+    for (uint32_t j = 0; j < order.size(); ++j) js_order.Set(j, order[j]);
+    o.Set("order", js_order);
+    o.Set("rank", rank);
+    return o;
+  });
+}
+
 // rbfFeatures({count, dim, anchors, sigma, mean}, X) -> rows x count
 Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -130,6 +148,7 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("gesvd", Napi::Function::New(env, Gesvd));
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
+  internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
   internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));

@@ -152,6 +152,22 @@ void qr_full<float>(int m, int n, float* A, float* Q) {
   copy_r_and_zero_lower(m, n, A);
 }
 
+int pivoted_cholesky(int n, double* A, std::vector<int>& order) {
+  std::vector<lapack_int> piv(n);
+  lapack_int rank = 0;
+  const lapack_int info = [&] {
+    SmallProblem small(n);
+    return LAPACKE_dpstrf(LAPACK_ROW_MAJOR, 'U', n, A, n, piv.data(), &rank, -1.0);
+  }();
+  if (info < 0) check_info("dpstrf", info, "");
+  // info > 0 only says A is semi-definite (rank < n), which is what the pivoting is for.
+  order.assign(piv.begin(), piv.end());
+  for (int& j : order) --j;  // 1-based pivots
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < i; ++j) A[(size_t)i * n + j] = 0;
+  return static_cast<int>(rank);
+}
+
 template <>
 void cholesky_upper<double>(int n, double* A) {
   SmallProblem small(n);

@@ -50,6 +50,12 @@ void qr_full(int m, int n, T* A, T* Q);
 template <class T>
 void cholesky_upper(int n, T* A);
 
+// Pivoted Cholesky of the positive semi-definite n x n matrix A (dpstrf, default tolerance):
+// P^T A P = U^T U with U upper triangular, of which the first `rank` rows are nonzero. On return
+// A holds U (lower triangle zeroed), order[j] is the row of A moved to position j (0-based), and
+// the numerical rank is returned.
+int pivoted_cholesky(int n, double* A, std::vector<int>& order);
+
 // B (n x nrhs) <- U^{-T} B for the upper-triangular U from cholesky_upper.
 template <class T>
 void solve_upper_transposed(int n, int nrhs, const T* U, T* B);

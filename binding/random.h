@@ -47,6 +47,20 @@ class Rng {
     has_spare_ = true;
     return u * scale;
   }
+  // Chi-square with k >= 2 degrees of freedom: 2 Gamma(k / 2) by Marsaglia and Tsang's method.
+  double chi_square(double k) {
+    const double d = k / 2 - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+    for (;;) {
+      double x, v;
+      do {
+        x = gaussian();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const double u = uniform();
+      if (u < 1 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) return 2 * d * v;
+    }
+  }
   bool coin() { return next() >> 63; }
   // k distinct indices from [0, n), in draw order (partial Fisher-Yates).
   std::vector<int64_t> sample_without_replacement(int64_t n, int64_t k) {

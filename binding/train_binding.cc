@@ -183,6 +183,12 @@ Napi::Value Fit(const Napi::CallbackInfo& info) {
   options.tolerance = number_option(o, "tolerance", 1e-6);
   options.seed = static_cast<uint64_t>(number_option(o, "seed", 0));
   options.keep_latent = o.Get("keepLatent").ToBoolean();
+  if (o.Get("initialisation").IsString()) {  // a testing hook, not part of the public options
+    const std::string how = o.Get("initialisation").As<Napi::String>().Utf8Value();
+    options.initialisation = how == "drawn" ? Initialisation::drawn
+                             : how == "sampled" ? Initialisation::sampled
+                                                : Initialisation::automatic;
+  }
   const bool single = o.Get("precision").IsString() && o.Get("precision").As<Napi::String>().Utf8Value() == "float32";
   if (options.bits < 1 || options.bits >= in.image.rows)
     throw_coded(env, "ERR_ASCMH_BITS", "bits must be at least 1 and below the number of training rows");

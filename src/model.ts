@@ -93,12 +93,15 @@ export class ASCMH implements CrossModalHashModel {
       fail('ERR_ASCMH_SHAPE', `image, text and labels must have the same rows; got ${image.rows}, ${text.rows} and ${labels.rows}`);
     }
     const resolved = resolveOptions(options, image.rows);
-    const { signal, onProgress, keepLatent } = control;
+    const { signal, onProgress, keepLatent, initialisation } = control;
+    if (initialisation !== undefined && initialisation !== 'drawn' && initialisation !== 'sampled') {
+      fail('ERR_ASCMH_OPTION', `initialisation must be 'drawn' or 'sampled', got ${String(initialisation)}`);
+    }
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
     if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
 
     const started = performance.now();
-    const job = native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent) }, onProgress);
+    const job = native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent), initialisation }, onProgress);
     const abort = () => job.cancel();
     signal?.addEventListener('abort', abort, { once: true });
     let raw: NativeAddon;

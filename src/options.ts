@@ -40,6 +40,11 @@ export interface FitControl {
   signal?: AbortSignal;
   /** Also return V, R, M, B (diagnostics and tests; costs an r x n matrix). */
   keepLatent?: boolean;
+  /**
+   * @internal Testing hook: how the products of the initial Gaussian matrix are obtained. Both
+   * have the same distribution; by default the cheaper one is taken.
+   */
+  initialisation?: 'drawn' | 'sampled';
 }
 
 export interface FitProgress {

@@ -1,7 +1,7 @@
 // The BLAS/LAPACK wrappers against naive implementations on small random matrices.
 import { describe, expect, it } from 'vitest';
 import { native } from '../src/native.js';
-import { at, identity, maxAbsDiff, mul, randomMat, solve, symmetricEigenvalues, t } from './naive.js';
+import { at, identity, mat, maxAbs, maxAbsDiff, mul, randomMat, solve, symmetricEigenvalues, t } from './naive.js';
 
 const L = native._internal;
 
@@ -49,6 +49,23 @@ describe('syevd', () => {
     const AV = mul(A, Vm);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(Math.abs(at(AV, i, j) - values[j] * at(Vm, i, j))).toBeLessThan(1e-12);
     expect(maxAbsDiff(mul(t(Vm), Vm).a, identity(n).a)).toBeLessThan(1e-12);
+  });
+});
+
+describe('pivoted Cholesky', () => {
+  it('factors a positive semi-definite matrix of lower rank: P^T A P = U^T U, and finds the rank', () => {
+    const n = 7, rank = 4;
+    const X = randomMat(n, rank, 11);
+    const A = mul(X, t(X)); // rank 4
+    const { U, order, rank: found } = L.pivotedCholesky(n, A.a);
+    expect(found).toBe(rank);
+    expect([...order].sort((a: number, b: number) => a - b)).toEqual([...Array(n).keys()]);
+    const Um = mat(n, n, U);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) expect(at(Um, i, j)).toBe(0);
+    const PAP = mat(n, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) PAP.a[i * n + j] = at(A, order[i], order[j]);
+    const top = mat(rank, n, U.slice(0, rank * n)); // the rows past the rank do not contribute
+    expect(maxAbsDiff(mul(t(top), top).a, PAP.a) / maxAbs(A.a)).toBeLessThan(1e-12);
   });
 });
 

@@ -176,6 +176,40 @@ for (const regime of regimes) {
   });
 }
 
+describe('initialisation', () => {
+  // The products of the initial Gaussian matrix Y0 are either computed from a drawn Y0 or sampled
+  // from their joint distribution (the cheaper one by default). In the paper's lambda regime V is
+  // mostly the random completion, so the reconstruction term after one iteration depends on those
+  // products; its mean over seeds must agree between the two. (Halving the Wishart part's degrees
+  // of freedom moved it by 5.7 standard errors.) 16 bits takes Bartlett's decomposition, 64 bits
+  // the direct Wishart draw.
+  const reconstruction = async (set: typeof data, settings: object, initialisation: 'drawn' | 'sampled') => {
+    const out: number[] = [];
+    for (let seed = 0; seed < 40; seed++) out.push((await ASCMH.fit(set, { ...options, ...settings, seed }, { initialisation })).history[0].reconstruction);
+    const mean = out.reduce((a, b) => a + b) / out.length;
+    return { mean, variance: out.reduce((a, b) => a + (b - mean) ** 2, 0) / (out.length - 1) / out.length };
+  };
+  for (const bits of [16, 64]) {
+    it(`sampled and drawn Y0 give the same distribution of the objective (${bits} bits)`, async () => {
+      const settings = { bits, lambdaImage: 0.5, lambdaText: 0.5, iterations: 1 };
+      const [drawn, sampled] = [await reconstruction(data, settings, 'drawn'), await reconstruction(data, settings, 'sampled')];
+      expect(Math.abs(drawn.mean - sampled.mean) / Math.sqrt(drawn.variance + sampled.variance)).toBeLessThan(4);
+    });
+  }
+  it('with a singular Gram matrix (duplicate anchors) sampling takes the pivoted factorisation, same distribution', async () => {
+    // 60 distinct rows, each 4 times: 40 + 30 anchors from 240 rows repeat some rows.
+    const base = datasets.synthetic({ n: 60, classes: 5, imageDim: 20, textDim: 8, multiLabel: true, seed: 2 });
+    const rows = Array.from({ length: 240 }, (_, i) => i % 60);
+    const set = datasets.selectRows(base, rows);
+    const settings = { bits: 16, lambdaImage: 0.5, lambdaText: 0.5, iterations: 1 };
+    const [drawn, sampled] = [await reconstruction(set, settings, 'drawn'), await reconstruction(set, settings, 'sampled')];
+    expect(Math.abs(drawn.mean - sampled.mean) / Math.sqrt(drawn.variance + sampled.variance)).toBeLessThan(4);
+  });
+  it('rejects an unknown initialisation', async () => {
+    await expect(ASCMH.fit(data, options, { initialisation: 'random' as 'drawn' })).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
+  });
+});
+
 describe('float32 path', () => {
   it('keeps V V^T = n I, V 1 = 0 and R orthogonal to single precision, with codes in {-1, +1}', async () => {
     // Single precision resolves fewer eigen-directions of C J (rank tolerance 1e-4), and the
