@@ -483,14 +483,9 @@ void add_wishart(std::vector<double>& S, int r, int64_t dof, Rng& rng) {
   syrk<double>(Op::N, r, r, 1, L.data(), r, 1, S.data(), r);
 }
 
-// M^T M = R^T R for M = [Phi^T | J G^T] (n x p, p = K + c), whose Gram matrix is
-// [Gram F^T; F G J G^T] (F = G Phi^T = G J Phi^T since Phi is centred). Block Cholesky: Gram =
-// U^T U (dpotrf, blocked), X = U^-T F^T, and a pivoted Cholesky of the c x c Schur complement
-// G J G^T - X^T X (label columns can be dependent: single labels sum to 1). If Gram itself is
-// singular (e.g. duplicate anchors), the whole matrix takes the pivoted Cholesky (dpstrf, much
-// slower: about 30 ms at p = 810). Returns R (rank x p).
+// The factor R of features_labels_factor from a block Cholesky; false if Gram is singular.
 template <class T>
-std::vector<double> features_labels_factor(const Problem<T>& P, int& rank) {
+bool block_factor(const Problem<T>& P, std::vector<double>& R, int& rank) {
   const int64_t K = P.K;
   const int c = P.c, p = static_cast<int>(K) + c;
   std::vector<double> U(P.Gram.begin(), P.Gram.end());
@@ -498,43 +493,57 @@ std::vector<double> features_labels_factor(const Problem<T>& P, int& rank) {
   for (int64_t j = 0; j < K; ++j) top = std::max(top, U[(size_t)j * K + j]);
   try {
     cholesky_upper<double>((int)K, U.data());
-    // dpotrf only fails on a pivot <= 0; rounding can leave a singular Gram a tiny positive one.
-    for (int64_t j = 0; j < K; ++j)
-      if (!(U[(size_t)j * K + j] * U[(size_t)j * K + j] > K * 1e-15 * top))
-        throw LinalgError("ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE", "Gram matrix is singular");
-    std::vector<double> X((size_t)K * c);  // F^T, then U^-T F^T
-    for (int64_t j = 0; j < K; ++j)
-      for (int a = 0; a < c; ++a) X[(size_t)j * c + a] = P.F[(size_t)a * K + j];
-    solve_upper_transposed<double>((int)K, c, U.data(), X.data());
-    std::vector<double> schur(P.GgJ.begin(), P.GgJ.end());
-    gemm<double>(Op::T, Op::N, c, c, (int)K, -1, X.data(), c, X.data(), c, 1, schur.data(), c);
-    std::vector<int> order;
-    const int label_rank = pivoted_cholesky(c, schur.data(), order);
-    rank = static_cast<int>(K) + label_rank;
-    std::vector<double> R((size_t)rank * p, 0);
-    for (int64_t i = 0; i < K; ++i) {
-      std::copy(U.begin() + i * K, U.begin() + (i + 1) * K, R.begin() + i * p);
-      std::copy(X.begin() + i * c, X.begin() + (i + 1) * c, R.begin() + i * p + K);
-    }
-    for (int i = 0; i < label_rank; ++i)
-      for (int j = 0; j < c; ++j) R[(size_t)(K + i) * p + K + order[j]] = schur[(size_t)i * c + j];
-    return R;
   } catch (const LinalgError&) {
-    std::vector<double> MtM((size_t)p * p);
-    for (int64_t i = 0; i < K; ++i)
-      for (int64_t j = 0; j < K; ++j) MtM[(size_t)i * p + j] = P.Gram[(size_t)i * K + j];
-    for (int a = 0; a < c; ++a) {
-      for (int64_t j = 0; j < K; ++j)
-        MtM[(size_t)(K + a) * p + j] = MtM[(size_t)j * p + K + a] = P.F[(size_t)a * K + j];
-      for (int b = 0; b < c; ++b) MtM[(size_t)(K + a) * p + K + b] = P.GgJ[(size_t)a * c + b];
-    }
-    std::vector<int> order;
-    rank = pivoted_cholesky(p, MtM.data(), order);  // P^T MtM P = U^T U; R = U P^T
-    std::vector<double> R((size_t)rank * p);
-    for (int i = 0; i < rank; ++i)
-      for (int j = 0; j < p; ++j) R[(size_t)i * p + order[j]] = MtM[(size_t)i * p + j];
-    return R;
+    return false;
   }
+  // dpotrf only fails on a pivot <= 0; rounding can leave a singular Gram a tiny positive one.
+  for (int64_t j = 0; j < K; ++j)
+    if (!(U[(size_t)j * K + j] * U[(size_t)j * K + j] > K * 1e-15 * top)) return false;
+  std::vector<double> X((size_t)K * c);  // F^T, then U^-T F^T
+  for (int64_t j = 0; j < K; ++j)
+    for (int a = 0; a < c; ++a) X[(size_t)j * c + a] = P.F[(size_t)a * K + j];
+  solve_upper_transposed<double>((int)K, c, U.data(), X.data());
+  std::vector<double> schur(P.GgJ.begin(), P.GgJ.end());
+  gemm<double>(Op::T, Op::N, c, c, (int)K, -1, X.data(), c, X.data(), c, 1, schur.data(), c);
+  std::vector<int> order;
+  const int label_rank = pivoted_cholesky(c, schur.data(), order);
+  rank = static_cast<int>(K) + label_rank;
+  R.assign((size_t)rank * p, 0);
+  for (int64_t i = 0; i < K; ++i) {
+    std::copy(U.begin() + i * K, U.begin() + (i + 1) * K, R.begin() + i * p);
+    std::copy(X.begin() + i * c, X.begin() + (i + 1) * c, R.begin() + i * p + K);
+  }
+  for (int i = 0; i < label_rank; ++i)
+    for (int j = 0; j < c; ++j) R[(size_t)(K + i) * p + K + order[j]] = schur[(size_t)i * c + j];
+  return true;
+}
+
+// M^T M = R^T R for M = [Phi^T | J G^T] (n x p, p = K + c), whose Gram matrix is
+// [Gram F^T; F G J G^T] (F = G Phi^T = G J Phi^T since Phi is centred). Block Cholesky
+// (block_factor): Gram = U^T U (dpotrf, blocked), X = U^-T F^T, and a pivoted Cholesky of the
+// c x c Schur complement G J G^T - X^T X (label columns can be dependent: single labels sum to 1).
+// If Gram itself is singular (e.g. duplicate anchors), the whole matrix takes the pivoted
+// Cholesky (dpstrf, much slower: about 30 ms at p = 810). Returns R (rank x p).
+template <class T>
+std::vector<double> features_labels_factor(const Problem<T>& P, int& rank) {
+  std::vector<double> R;
+  if (block_factor(P, R, rank)) return R;
+  const int64_t K = P.K;
+  const int c = P.c, p = static_cast<int>(K) + c;
+  std::vector<double> MtM((size_t)p * p);
+  for (int64_t i = 0; i < K; ++i)
+    for (int64_t j = 0; j < K; ++j) MtM[(size_t)i * p + j] = P.Gram[(size_t)i * K + j];
+  for (int a = 0; a < c; ++a) {
+    for (int64_t j = 0; j < K; ++j)
+      MtM[(size_t)(K + a) * p + j] = MtM[(size_t)j * p + K + a] = P.F[(size_t)a * K + j];
+    for (int b = 0; b < c; ++b) MtM[(size_t)(K + a) * p + K + b] = P.GgJ[(size_t)a * c + b];
+  }
+  std::vector<int> order;
+  rank = pivoted_cholesky(p, MtM.data(), order);  // P^T MtM P = U^T U; R = U P^T
+  R.assign((size_t)rank * p, 0);
+  for (int i = 0; i < rank; ++i)
+    for (int j = 0; j < p; ++j) R[(size_t)i * p + order[j]] = MtM[(size_t)i * p + j];
+  return R;
 }
 
 // The products of the initial Gaussian Y0 (n x r, centred columns) that the loop uses, drawn from

@@ -32,7 +32,7 @@ std::shared_ptr<HashFunction<T>> make_hash(Napi::Env env, Napi::Object spec) {
   h->kernel.anchor_rows.assign(anchors.Data(), anchors.Data() + k * d);
   h->kernel.mean.assign(mean.Data(), mean.Data() + k);
   h->W.assign(W.Data(), W.Data() + k * h->bits);
-  set_anchor_norms(h->kernel);
+  prepare_anchors(h->kernel);
   return h;
 }
 

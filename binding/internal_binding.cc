@@ -121,7 +121,7 @@ Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
   k.sigma = number_option(spec, "sigma", 1);
   k.anchor_rows = f64(env, spec.Get("anchors"), (size_t)(k.anchors * k.dim), "anchors");
   k.mean = f64(env, spec.Get("mean"), (size_t)k.anchors, "mean");
-  set_anchor_norms(k);
+  prepare_anchors(k);
   MatrixView X = matrix_arg(env, info[1], "X");
   std::vector<double> out((size_t)(X.rows * k.anchors));
   rbf_features(k, X, 0, X.rows, out.data(), k.anchors);

@@ -108,9 +108,6 @@ std::vector<T> cross_products(const RbfKernel<T>& kernel, const T* X, int64_t ro
   if (rows >= kSparseMinRows && nonzero.load() * kSparseDensity < rows * d) {
     // Bag-of-words inputs are mostly zeros (NUS-WIDE tags: ~99%): x.a over the nonzeros only.
     ++sparse_blocks;
-    std::vector<T> anchor_cols(static_cast<size_t>(d * k));  // anchors transposed, d x k
-    for (int64_t a = 0; a < k; ++a)
-      for (int64_t f = 0; f < d; ++f) anchor_cols[f * k + a] = kernel.anchor_rows[a * d + f];
     ThreadPool::instance().parallel_for(rows, 64, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const T* x = X + i * d;
@@ -119,7 +116,7 @@ std::vector<T> cross_products(const RbfKernel<T>& kernel, const T* X, int64_t ro
         for (int64_t f = 0; f < d; ++f) {
           if (x[f] == 0) continue;
           const T v = T(-2) * x[f];
-          const T* column = anchor_cols.data() + f * k;
+          const T* column = kernel.anchor_cols.data() + f * k;
           for (int64_t a = 0; a < k; ++a) o[a] += v * column[a];
         }
       }
@@ -159,11 +156,15 @@ constexpr int64_t kRowBlock = 4096;
 }  // namespace
 
 template <class T>
-void set_anchor_norms(RbfKernel<T>& kernel) {
-  kernel.anchor_norms.resize(static_cast<size_t>(kernel.anchors));
+void prepare_anchors(RbfKernel<T>& kernel) {
+  const int64_t k = kernel.anchors, d = kernel.dim;
+  kernel.anchor_norms.resize(static_cast<size_t>(k));
+  kernel.anchor_cols.resize(static_cast<size_t>(k * d));
   int64_t unused = 0;
-  for (int64_t a = 0; a < kernel.anchors; ++a)
-    kernel.anchor_norms[a] = squared_norm(kernel.anchor_rows.data() + a * kernel.dim, kernel.dim, &unused);
+  for (int64_t a = 0; a < k; ++a) {
+    kernel.anchor_norms[a] = squared_norm(kernel.anchor_rows.data() + a * d, d, &unused);
+    for (int64_t f = 0; f < d; ++f) kernel.anchor_cols[f * k + a] = kernel.anchor_rows[a * d + f];
+  }
 }
 
 template <class T>
@@ -174,7 +175,7 @@ RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, 
   kernel.anchor_rows.resize(static_cast<size_t>(anchors * X.cols));
   const auto picked = rng.sample_without_replacement(X.rows, anchors);
   for (int64_t a = 0; a < anchors; ++a) X.copy_rows(picked[a], picked[a] + 1, kernel.anchor_rows.data() + a * X.cols);
-  set_anchor_norms(kernel);
+  prepare_anchors(kernel);
   // sigma: mean Euclidean distance between a seeded sample of training rows and the anchors.
   const int64_t sample = std::min<int64_t>(X.rows, 2000);
   const auto rows = rng.sample_without_replacement(X.rows, sample);
@@ -231,8 +232,8 @@ void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, i
 
 int64_t sparse_distance_blocks() { return sparse_blocks.load(); }
 
-template void set_anchor_norms<double>(RbfKernel<double>&);
-template void set_anchor_norms<float>(RbfKernel<float>&);
+template void prepare_anchors<double>(RbfKernel<double>&);
+template void prepare_anchors<float>(RbfKernel<float>&);
 template RbfKernel<double> fit_rbf_kernel<double>(const MatrixView&, int64_t, double, Rng&);
 template RbfKernel<float> fit_rbf_kernel<float>(const MatrixView&, int64_t, double, Rng&);
 template void rbf_features<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);

@@ -14,13 +14,14 @@ struct RbfKernel {
   int64_t anchors = 0, dim = 0;
   std::vector<T> anchor_rows;   // anchors x dim
   std::vector<T> anchor_norms;  // squared norms of the anchors
+  std::vector<T> anchor_cols;   // anchors transposed (dim x anchors), for the sparse path
   T sigma = 1;
   std::vector<T> mean;          // training mean of phi, subtracted from every feature vector
 };
 
-// Fills anchor_norms from anchor_rows (after loading a kernel, or picking its anchors).
+// Fills anchor_norms and anchor_cols from anchor_rows (after loading a kernel, or picking its anchors).
 template <class T>
-void set_anchor_norms(RbfKernel<T>& kernel);
+void prepare_anchors(RbfKernel<T>& kernel);
 
 // Picks the anchors and sigma (width times the mean sample-anchor distance) from the training samples X.
 template <class T>

@@ -163,8 +163,7 @@ int pivoted_cholesky(int n, double* A, std::vector<int>& order) {
   // info > 0 only says A is semi-definite (rank < n), which is what the pivoting is for.
   order.assign(piv.begin(), piv.end());
   for (int& j : order) --j;  // 1-based pivots
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < i; ++j) A[(size_t)i * n + j] = 0;
+  copy_r_and_zero_lower(n, n, A);
   return static_cast<int>(rank);
 }
 
