@@ -9,9 +9,9 @@ import { registerEvaluate } from './cli/evaluate.js';
 import { bitsList, positiveInt } from './cli/common.js';
 import { registerSearch } from './cli/search.js';
 import { registerTrain } from './cli/train.js';
-import { runDemo } from './demo.js';
-import { AscmhError } from './errors.js';
-import { native, packageRoot } from './native.js';
+import { runDemo } from './experiments/demo.js';
+import { AscmhError } from './core/errors.js';
+import { native, packageRoot } from './core/native.js';
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
 const USAGE_EXIT = 2;

@@ -4,10 +4,10 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { fail } from '../errors.js';
-import { MAT_VARIABLES, type MatDatasetVariables } from '../data-files.js';
-import type { Modality } from '../matrix.js';
-import { type AscmhOptions, DEFAULTS } from '../options.js';
+import { fail } from '../core/errors.js';
+import { MAT_VARIABLES, type MatDatasetVariables } from '../io/data-files.js';
+import type { Modality } from '../core/matrix.js';
+import { type AscmhOptions, DEFAULTS } from '../train/ascmh-options.js';
 
 export function bitsList(value: string): number[] {
   const list = value.split(',').map((s) => Number(s.trim()));

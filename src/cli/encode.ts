@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { CodesFileWriter } from '../codes-file.js';
-import { readFeatureFile } from '../data-files.js';
-import { fail } from '../errors.js';
-import type { Matrix, Modality } from '../matrix.js';
-import { ASCMH } from '../model.js';
-import { NpyRowReader, type NpyData } from '../npy.js';
+import { CodesFileWriter } from '../io/codes-file.js';
+import { readFeatureFile } from '../io/data-files.js';
+import { fail } from '../core/errors.js';
+import type { Matrix, Modality } from '../core/matrix.js';
+import { ASCMH } from '../train/ascmh.js';
+import { NpyRowReader, type NpyData } from '../io/npy.js';
 import { Progress, checkFeatureSize, checkOutputPath, defaultVariable, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
 
 /** Rows of input held at once: bounded memory whatever the file size. */

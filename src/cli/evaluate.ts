@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { writeFileAtomic } from '../atomic-file.js';
-import { openDataset } from '../data-files.js';
-import { type Dataset, selectRows } from '../datasets.js';
-import { fail } from '../errors.js';
-import { type ExperimentRow, runExperiment } from '../experiment.js';
-import { experimentFigures, topNGrid } from '../figures.js';
-import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMap } from '../paper.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { openDataset } from '../io/data-files.js';
+import { type Dataset, selectRows } from '../data/datasets.js';
+import { fail } from '../core/errors.js';
+import { type ExperimentRow, runExperiment } from '../experiments/experiment.js';
+import { experimentFigures, topNGrid } from '../experiments/figures.js';
+import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMap } from '../experiments/paper.js';
 import { Progress, type Verbosity, bitsList, hyperParameters, interruptSignal, matVariables, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
 
 const DATA_HELP = 'dataset folder (img.npy, txt.npy, labels.npy, split.json) or .mat file (I_tr, T_tr, L_tr, I_te, ...)';

@@ -1,11 +1,11 @@
 import { open } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { readCodesFile } from '../codes-file.js';
-import { readFeatureFile } from '../data-files.js';
-import { fail } from '../errors.js';
-import { HammingIndex } from '../hamming-index.js';
-import type { Codes, Modality } from '../matrix.js';
-import { ASCMH } from '../model.js';
+import { readCodesFile } from '../io/codes-file.js';
+import { readFeatureFile } from '../io/data-files.js';
+import { fail } from '../core/errors.js';
+import { HammingIndex } from '../search/hamming-index.js';
+import type { Codes, Modality } from '../core/matrix.js';
+import { ASCMH } from '../train/ascmh.js';
 import { bitsValue, checkFeatureSize, defaultVariable, nonNegativeInt, positiveInt } from './common.js';
 
 const INDEX_MAGIC = 'ASCMHIX1';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { openDataset, readFeatureFile, readLabelFile } from '../data-files.js';
-import { selectRows } from '../datasets.js';
-import { fail } from '../errors.js';
-import { ASCMH, type TrainingData } from '../model.js';
+import { openDataset, readFeatureFile, readLabelFile } from '../io/data-files.js';
+import { selectRows } from '../data/datasets.js';
+import { fail } from '../core/errors.js';
+import { ASCMH } from '../train/ascmh.js';
+import type { TrainingData } from '../train/model.js';
 import { Progress, bitsValue, checkOutputPath, hyperParameters, interruptSignal, matVariables, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
 
 export function registerTrain(program: Command): void {

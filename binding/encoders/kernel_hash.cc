@@ -1,0 +1,57 @@
+#include "encoders/kernel_hash.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/blas_lane.h"
+#include "core/codes.h"
+#include "linalg/linalg.h"
+#include "core/thread_pool.h"
+
+namespace ascmh {
+
+template <class T>
+void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* codes) {
+  const int64_t k = hash.kernel.anchors, block = 2048;
+  const int bits = hash.bits, words = words_per_code(bits);
+  std::memset(codes, 0, sizeof(uint64_t) * X.rows * words);
+  std::vector<T> phi, z;
+  for (int64_t r0 = 0; r0 < X.rows; r0 += block) {
+    const int64_t r1 = std::min(X.rows, r0 + block), rows = r1 - r0;
+    phi.resize(static_cast<size_t>(rows * k));
+    z.resize(static_cast<size_t>(rows * bits));
+    {
+      BlasLaneGuard lane;
+      rbf_features(hash.kernel, X, r0, r1, phi.data(), k);
+      gemm<T>(Op::N, Op::N, (int)rows, bits, (int)k, 1, phi.data(), (int)k, hash.W.data(), bits, 0, z.data(), bits);
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      uint64_t* code = codes + (r0 + i) * words;
+      for (int j = 0; j < bits; ++j)
+        if (z[(size_t)i * bits + j] >= 0) set_code_bit(code, j);
+    }
+  }
+}
+
+void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
+  const int words = words_per_code(bits);
+  constexpr int64_t kItems = 256;  // the codes of a block stay in L1 while every bit row is read
+  ThreadPool::instance().parallel_for((n + kItems - 1) / kItems, 4, [&](int64_t b0, int64_t b1) {
+    for (int64_t i0 = b0 * kItems; i0 < std::min(n, b1 * kItems); i0 += kItems) {
+      const int64_t i1 = std::min(n, i0 + kItems);
+      std::memset(codes + i0 * words, 0, sizeof(uint64_t) * (i1 - i0) * words);
+      for (int j = 0; j < bits; ++j) {
+        const int8_t* row = B + (size_t)j * n;
+        const uint64_t bit = uint64_t(1) << (j & 63);
+        uint64_t* word = codes + (j >> 6);
+        for (int64_t i = i0; i < i1; ++i)
+          if (row[i] > 0) word[i * words] |= bit;
+      }
+    }
+  });
+}
+
+template void encode_rows<double>(const HashFunction<double>&, const MatrixView&, uint64_t*);
+template void encode_rows<float>(const HashFunction<float>&, const MatrixView&, uint64_t*);
+
+}  // namespace ascmh

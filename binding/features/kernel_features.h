@@ -1,0 +1,42 @@
+// RBF kernel features on seeded random anchors (method page, "Kernel features").
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/matrix_view.h"
+#include "core/random.h"
+
+namespace ascmh {
+
+template <class T>
+struct RbfKernel {
+  int64_t anchors = 0, dim = 0;
+  std::vector<T> anchor_rows;   // anchors x dim
+  std::vector<T> anchor_norms;  // squared norms of the anchors
+  std::vector<T> anchor_cols;   // anchors transposed (dim x anchors), for the sparse path
+  T sigma = 1;
+  std::vector<T> mean;          // training mean of phi, subtracted from every feature vector
+};
+
+// Fills anchor_norms and anchor_cols from anchor_rows (after loading a kernel, or picking its anchors).
+template <class T>
+void prepare_anchors(RbfKernel<T>& kernel);
+
+// Picks the anchors and sigma (width times the mean sample-anchor distance) from the training samples X.
+template <class T>
+RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng);
+
+// Writes phi(x) for rows [r0, r1) of X into out (row-major, leading dimension ldo), minus the
+// kernel's mean when it has one.
+template <class T>
+void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
+
+// Chooses the exp loop: "avx2" (the default where the CPU has it) or "baseline" (x86-64 SSE2).
+// Both give bit-identical features; tests use this to check the fallback. False if unavailable.
+bool set_feature_kernel(const std::string& name);
+
+// Row blocks that took the sparse distance path so far (for tests).
+int64_t sparse_distance_blocks();
+
+}  // namespace ascmh

@@ -1,0 +1,43 @@
+// Module entry: each concern registers its own functions.
+#include <napi.h>
+
+#include "search/hamming_kernels.h"
+#include "linalg/linalg.h"
+#include "source_hash.h"
+#include "core/thread_pool.h"
+
+namespace ascmh {
+void InitTrain(Napi::Env env, Napi::Object exports);
+void InitEncode(Napi::Env env, Napi::Object exports);
+void InitEvaluate(Napi::Env env, Napi::Object exports);
+void InitInternal(Napi::Env env, Napi::Object exports);
+void InitIndex(Napi::Env env, Napi::Object exports);
+}  // namespace ascmh
+
+namespace {
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sourceHash", ASCMH_SOURCE_HASH);
+  o.Set("blas", ascmh::blas_config());
+  o.Set("blasThreads", ascmh::blas_threads());
+  o.Set("poolThreads", ascmh::ThreadPool::instance().concurrency());
+  o.Set("popcount", ascmh::hamming_kernel_name());
+  o.Set("napiVersion", NAPI_VERSION);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  ascmh::InitTrain(env, exports);
+  ascmh::InitEncode(env, exports);
+  ascmh::InitEvaluate(env, exports);
+  ascmh::InitInternal(env, exports);
+  ascmh::InitIndex(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ascmh, Init)

@@ -1,0 +1,330 @@
+// HammingIndex: the native exact Hamming index class (hamming_index.h) exposed to JS.
+// Every argument is validated before the index is touched, so a rejected call changes nothing.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "core/codes.h"
+#include "search/hamming_index.h"
+#include "search/hamming_kernels.h"
+#include "js/js_util.h"
+
+namespace ascmh {
+namespace {
+
+constexpr double kMaxSafe = 9007199254740991.0;
+
+int64_t integer(Napi::Env env, Napi::Value v, const char* code, const std::string& what, double lo, double hi) {
+  if (!v.IsNumber()) throw_coded(env, code, what + " must be an integer");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi)
+    throw_coded(env, code, what + " must be an integer in [" + std::to_string(static_cast<int64_t>(lo)) + ", " +
+                               std::to_string(static_cast<int64_t>(hi)) + "]");
+  return static_cast<int64_t>(d);
+}
+
+// { count, bits, data: Uint8Array } with bits equal to the index's; copied with unused high bits
+// cleared, so any byte alignment is accepted.
+std::vector<uint64_t> codes_in(Napi::Env env, Napi::Value value, const char* name, int bits, int64_t* count) {
+  if (!value.IsObject() || value.IsTypedArray())
+    throw_coded(env, "ERR_ASCMH_CODES", std::string(name) + " must be { count, bits, data: Uint8Array }");
+  Napi::Object o = value.As<Napi::Object>();
+  *count = integer(env, o.Get("count"), "ERR_ASCMH_CODES", std::string(name) + ".count", 0, kMaxSafe);
+  const int64_t b = integer(env, o.Get("bits"), "ERR_ASCMH_BITS_MISMATCH", std::string(name) + ".bits", 0, kMaxSafe);
+  if (b != bits)
+    throw_coded(env, "ERR_ASCMH_BITS_MISMATCH",
+                std::string(name) + " has " + std::to_string(b) + "-bit codes, the index holds " + std::to_string(bits));
+  Napi::Value data = o.Get("data");
+  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw_coded(env, "ERR_ASCMH_DTYPE", std::string(name) + ".data must be a Uint8Array");
+  auto bytes = data.As<Napi::Uint8Array>();
+  const int words = words_per_code(bits);
+  const int64_t needed = *count * words * 8;
+  if (static_cast<int64_t>(bytes.ByteLength()) < needed)
+    throw_coded(env, "ERR_ASCMH_CODES_LENGTH", std::string(name) + ".data holds " + std::to_string(bytes.ByteLength()) +
+                                                   " bytes, " + std::to_string(needed) + " needed");
+  std::vector<uint64_t> out(static_cast<size_t>(*count * words));
+  if (needed) std::memcpy(out.data(), bytes.Data(), static_cast<size_t>(needed));
+  if (bits % 64) {
+    const uint64_t mask = (uint64_t(1) << (bits % 64)) - 1;
+    for (int64_t i = 0; i < *count; ++i) out[i * words + words - 1] &= mask;
+  }
+  return out;
+}
+
+int64_t id_value(Napi::Env env, Napi::Value v) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    const int64_t id = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) throw_coded(env, "ERR_ASCMH_ID_RANGE", "ids must fit in a signed 64-bit integer");
+    return id;
+  }
+  if (v.IsNumber()) return integer(env, v, "ERR_ASCMH_ID_RANGE", "an id", -kMaxSafe, kMaxSafe);
+  throw_coded(env, "ERR_ASCMH_IDS_TYPE", "an id must be a safe integer number or a bigint");
+}
+
+// BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array (integers) or an array of
+// numbers / bigints.
+std::vector<int64_t> ids_in(Napi::Env env, Napi::Value value) {
+  std::vector<int64_t> ids;
+  if (value.IsTypedArray()) {
+    auto t = value.As<Napi::TypedArray>();
+    const size_t n = t.ElementLength();
+    ids.resize(n);
+    switch (t.TypedArrayType()) {
+      case napi_bigint64_array: {
+        auto a = value.As<Napi::BigInt64Array>();
+        std::copy(a.Data(), a.Data() + n, ids.begin());
+        break;
+      }
+      case napi_biguint64_array: {
+        auto a = value.As<Napi::BigUint64Array>();
+        for (size_t i = 0; i < n; ++i) {
+          if (a[i] > static_cast<uint64_t>(INT64_MAX))
+            throw_coded(env, "ERR_ASCMH_ID_RANGE", "ids must fit in a signed 64-bit integer");
+          ids[i] = static_cast<int64_t>(a[i]);
+        }
+        break;
+      }
+      case napi_int32_array: {
+        auto a = value.As<Napi::Int32Array>();
+        std::copy(a.Data(), a.Data() + n, ids.begin());
+        break;
+      }
+      case napi_uint32_array: {
+        auto a = value.As<Napi::Uint32Array>();
+        std::copy(a.Data(), a.Data() + n, ids.begin());
+        break;
+      }
+      case napi_float64_array: {
+        auto a = value.As<Napi::Float64Array>();
+        for (size_t i = 0; i < n; ++i) {
+          if (!(std::floor(a[i]) == a[i] && std::fabs(a[i]) <= kMaxSafe))
+            throw_coded(env, "ERR_ASCMH_ID_RANGE", "ids must be safe integers");
+          ids[i] = static_cast<int64_t>(a[i]);
+        }
+        break;
+      }
+      default:
+        throw_coded(env, "ERR_ASCMH_IDS_TYPE",
+                    "ids must be a BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array or array");
+    }
+    return ids;
+  }
+  if (value.IsArray()) {
+    auto a = value.As<Napi::Array>();
+    ids.resize(a.Length());
+    for (uint32_t i = 0; i < a.Length(); ++i) ids[i] = id_value(env, a.Get(i));
+    return ids;
+  }
+  throw_coded(env, "ERR_ASCMH_IDS_TYPE",
+              "ids must be a BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array or array");
+}
+
+Napi::Object options_in(Napi::Env env, Napi::Value v) {
+  if (!v.IsObject()) throw_coded(env, "ERR_ASCMH_OPTION", "search options must be an object");
+  return v.As<Napi::Object>();
+}
+
+int threads_in(Napi::Env env, Napi::Object o) {
+  Napi::Value t = o.Get("threads");
+  if (t.IsUndefined()) return 0;
+  return static_cast<int>(integer(env, t, "ERR_ASCMH_OPTION", "threads", 0, 4096));
+}
+
+struct SearchJob {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<uint64_t> queries;
+  int64_t count = 0;
+  bool radius = false;
+  int64_t k = 0, limit = 0;
+  int max_dist = 0, threads = 0;
+  SearchOutput run() const {
+    return radius ? search_radius(*snapshot, queries.data(), count, max_dist, limit, threads)
+                  : search_topk(*snapshot, queries.data(), count, k, threads);
+  }
+};
+
+SearchJob parse_search(const Napi::CallbackInfo& info, const std::shared_ptr<const Snapshot>& s, bool radius) {
+  Napi::Env env = info.Env();
+  SearchJob job;
+  job.snapshot = s;
+  job.radius = radius;
+  job.queries = codes_in(env, info[0], "queries", s->bits, &job.count);
+  Napi::Object o = options_in(env, info[1]);
+  if (radius) {
+    job.max_dist = static_cast<int>(integer(env, o.Get("radius"), "ERR_ASCMH_RADIUS", "radius", 0, s->bits));
+    Napi::Value limit = o.Get("limit");
+    if (!limit.IsUndefined()) job.limit = integer(env, limit, "ERR_ASCMH_LIMIT", "limit", 1, kMaxSafe);
+  } else {
+    job.k = integer(env, o.Get("k"), "ERR_ASCMH_K", "k", 1, kMaxSafe);
+  }
+  job.threads = threads_in(env, o);
+  return job;
+}
+
+Napi::Object output_js(Napi::Env env, const SearchOutput& r, bool radius) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", static_cast<double>(r.queries));
+  auto ids = Napi::BigInt64Array::New(env, r.ids.size());
+  std::copy(r.ids.begin(), r.ids.end(), ids.Data());
+  out.Set("ids", ids);
+  out.Set("distances", copy_to_js(env, r.distances));
+  if (radius) {
+    auto offsets = Napi::Float64Array::New(env, r.offsets.size());
+    std::copy(r.offsets.begin(), r.offsets.end(), offsets.Data());
+    out.Set("offsets", offsets);
+  } else {
+    out.Set("k", static_cast<double>(r.k));
+  }
+  return out;
+}
+
+class SearchWorker : public Napi::AsyncWorker {
+ public:
+  SearchWorker(Napi::Env env, SearchJob job)
+      : Napi::AsyncWorker(env, "ascmh:search"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      result_ = job_.run();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(output_js(Env(), result_, job_.radius)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SearchJob job_;
+  SearchOutput result_;
+};
+
+class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "HammingIndex",
+                       {InstanceMethod<&IndexWrap::Add>("add"), InstanceMethod<&IndexWrap::Remove>("remove"),
+                        InstanceMethod<&IndexWrap::Get>("get"), InstanceMethod<&IndexWrap::Search>("search"),
+                        InstanceMethod<&IndexWrap::SearchAsync>("searchAsync"),
+                        InstanceMethod<&IndexWrap::SearchRadius>("searchRadius"),
+                        InstanceMethod<&IndexWrap::SearchRadiusAsync>("searchRadiusAsync"),
+                        InstanceMethod<&IndexWrap::Save>("save"), InstanceMethod<&IndexWrap::Load>("load"),
+                        InstanceAccessor<&IndexWrap::Size>("size"), InstanceAccessor<&IndexWrap::Bits>("bits")});
+  }
+
+  explicit IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
+    const int bits = static_cast<int>(integer(info.Env(), info[0], "ERR_ASCMH_BITS", "bits", 1, 1024));
+    index_ = std::make_unique<HammingIndex>(bits);
+  }
+
+ private:
+  template <class F>
+  auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (const IndexError& e) {
+      throw_coded(env, e.code(), e.what());
+    }
+  }
+
+  Napi::Value Add(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int64_t count = 0;
+    auto codes = codes_in(env, info[0], "codes", index_->bits(), &count);
+    std::vector<int64_t> ids;
+    const bool explicit_ids = info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull();
+    if (explicit_ids) {
+      ids = ids_in(env, info[1]);
+      if (static_cast<int64_t>(ids.size()) != count)
+        throw_coded(env, "ERR_ASCMH_IDS_LENGTH",
+                    std::to_string(ids.size()) + " ids for " + std::to_string(count) + " codes");
+    }
+    guarded(env, [&] {
+      index_->add(codes.data(), count, explicit_ids ? ids.data() : nullptr);
+      return 0;
+    });
+    return env.Undefined();
+  }
+
+  Napi::Value Remove(const Napi::CallbackInfo& info) {
+    auto ids = ids_in(info.Env(), info[0]);
+    return Napi::Number::New(info.Env(), static_cast<double>(index_->remove(ids.data(), static_cast<int64_t>(ids.size()))));
+  }
+
+  Napi::Value Get(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int64_t id = id_value(env, info[0]);
+    const int words = words_per_code(index_->bits());
+    std::vector<uint64_t> code(static_cast<size_t>(words));
+    if (!index_->get(id, code.data())) return env.Null();
+    auto out = Napi::Uint8Array::New(env, static_cast<size_t>(words) * 8);
+    std::memcpy(out.Data(), code.data(), static_cast<size_t>(words) * 8);
+    return out;
+  }
+
+  Napi::Value Search(const Napi::CallbackInfo& info) {
+    SearchJob job = parse_search(info, index_->snapshot(), false);
+    return output_js(info.Env(), job.run(), false);
+  }
+  Napi::Value SearchRadius(const Napi::CallbackInfo& info) {
+    SearchJob job = parse_search(info, index_->snapshot(), true);
+    return output_js(info.Env(), job.run(), true);
+  }
+  Napi::Value SearchAsync(const Napi::CallbackInfo& info) { return queue(info, false); }
+  Napi::Value SearchRadiusAsync(const Napi::CallbackInfo& info) { return queue(info, true); }
+
+  Napi::Value queue(const Napi::CallbackInfo& info, bool radius) {
+    // The snapshot is taken here, on the calling thread: the search sees the index as of this call.
+    auto* worker = new SearchWorker(info.Env(), parse_search(info, index_->snapshot(), radius));
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
+
+  Napi::Value Save(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) throw_coded(env, "ERR_ASCMH_OPTION", "path must be a string");
+    guarded(env, [&] {
+      index_->save(info[0].As<Napi::String>().Utf8Value());
+      return 0;
+    });
+    return env.Undefined();
+  }
+
+  Napi::Value Load(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) throw_coded(env, "ERR_ASCMH_OPTION", "path must be a string");
+    guarded(env, [&] {
+      index_->load(info[0].As<Napi::String>().Utf8Value());
+      return 0;
+    });
+    return env.Undefined();
+  }
+
+  Napi::Value Size(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(index_->snapshot()->live));
+  }
+  Napi::Value Bits(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), index_->bits()); }
+
+  std::unique_ptr<HammingIndex> index_;
+};
+
+}  // namespace
+
+void InitIndex(Napi::Env env, Napi::Object exports) {
+  exports.Set("HammingIndex", IndexWrap::Define(env));
+  exports.Set("hammingKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::String::New(info.Env(), hamming_kernel_name());
+  }, "hammingKernel"));
+  // Test hook: _setHammingKernel("popcnt" | "generic" | "avx2") -> whether it was applied.
+  exports.Set("_setHammingKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const bool ok = info[0].IsString() && set_hamming_kernel(info[0].As<Napi::String>().Utf8Value());
+    return Napi::Boolean::New(info.Env(), ok);
+  }, "_setHammingKernel"));
+}
+
+}  // namespace ascmh

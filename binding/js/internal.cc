@@ -1,0 +1,163 @@
+// _internal: the linear-algebra wrappers and single steps exposed for tests against naive
+// references. Not part of the public API.
+#include <napi.h>
+
+#include "train/ascmh.h"
+#include "js/js_util.h"
+#include "features/kernel_features.h"
+#include "linalg/linalg.h"
+
+namespace ascmh {
+namespace {
+
+std::vector<double> f64(Napi::Env env, Napi::Value v, size_t expected, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw_coded(env, "ERR_ASCMH_DTYPE", std::string(name) + " must be a Float64Array");
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != expected) throw_coded(env, "ERR_ASCMH_SHAPE", std::string(name) + " has the wrong length");
+  return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+}
+
+int int_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+
+template <class F>
+Napi::Value guarded(Napi::Env env, F&& body) {
+  try {
+    return body();
+  } catch (const LinalgError& e) {
+    throw_coded(env, e.code(), e.what());
+  }
+}
+
+// gemm(transA, transB, m, n, k, A, B) -> C = op(A) op(B)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool ta = info[0].ToBoolean(), tb = info[1].ToBoolean();
+  const int m = int_arg(info, 2), n = int_arg(info, 3), k = int_arg(info, 4);
+  auto A = f64(env, info[5], (size_t)m * k, "A");
+  auto B = f64(env, info[6], (size_t)k * n, "B");
+  std::vector<double> C((size_t)m * n);
+  gemm<double>(ta ? Op::T : Op::N, tb ? Op::T : Op::N, m, n, k, 1.0, A.data(), ta ? m : k, B.data(), tb ? k : n, 0.0,
+               C.data(), n);
+  return copy_to_js(env, C);
+}
+
+// syrk(trans, n, k, A) -> A^T A (trans, A k x n) or A A^T (A n x k)
+Napi::Value Syrk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool t = info[0].ToBoolean();
+  const int n = int_arg(info, 1), k = int_arg(info, 2);
+  auto A = f64(env, info[3], (size_t)n * k, "A");
+  std::vector<double> C((size_t)n * n);
+  syrk<double>(t ? Op::T : Op::N, n, k, 1.0, A.data(), t ? n : k, 0.0, C.data(), n);
+  return copy_to_js(env, C);
+}
+
+Napi::Value Gesvd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int m = int_arg(info, 0), n = int_arg(info, 1), mn = std::min(m, n);
+  auto A = f64(env, info[2], (size_t)m * n, "A");
+  std::vector<double> S(mn), U((size_t)m * mn), VT((size_t)mn * n);
+  return guarded(env, [&]() -> Napi::Value {
+    gesvd<double>(m, n, A.data(), S.data(), U.data(), VT.data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("S", copy_to_js(env, S));
+    o.Set("U", copy_to_js(env, U));
+    o.Set("VT", copy_to_js(env, VT));
+    return o;
+  });
+}
+
+Napi::Value Syevd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0);
+  auto A = f64(env, info[1], (size_t)n * n, "A");
+  std::vector<double> w(n);
+  return guarded(env, [&]() -> Napi::Value {
+    syevd<double>(n, A.data(), w.data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("values", copy_to_js(env, w));
+    o.Set("vectors", copy_to_js(env, A));
+    return o;
+  });
+}
+
+Napi::Value Posv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0), nrhs = int_arg(info, 1);
+  auto A = f64(env, info[2], (size_t)n * n, "A");
+  auto B = f64(env, info[3], (size_t)n * nrhs, "B");
+  return guarded(env, [&]() -> Napi::Value {
+    posv<double>(n, nrhs, A.data(), B.data());
+    return copy_to_js(env, B);
+  });
+}
+
+// pivotedCholesky(n, A) -> { U, order, rank }
+Napi::Value PivotedCholesky(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0);
+  auto A = f64(env, info[1], (size_t)n * n, "A");
+  return guarded(env, [&]() -> Napi::Value {
+    std::vector<int> order;
+    const int rank = pivoted_cholesky(n, A.data(), order);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("U", copy_to_js(env, A));
+    Napi::Array js_order = Napi::Array::New(env, order.size());
+    for (uint32_t j = 0; j < order.size(); ++j) js_order.Set(j, order[j]);
+    o.Set("order", js_order);
+    o.Set("rank", rank);
+    return o;
+  });
+}
+
+// rbfFeatures({count, dim, anchors, sigma, mean}, X) -> rows x count
+Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = info[0].As<Napi::Object>();
+  RbfKernel<double> k;
+  k.anchors = static_cast<int64_t>(number_option(spec, "count", 0));
+  k.dim = static_cast<int64_t>(number_option(spec, "dim", 0));
+  k.sigma = number_option(spec, "sigma", 1);
+  k.anchor_rows = f64(env, spec.Get("anchors"), (size_t)(k.anchors * k.dim), "anchors");
+  k.mean = f64(env, spec.Get("mean"), (size_t)k.anchors, "mean");
+  prepare_anchors(k);
+  MatrixView X = matrix_arg(env, info[1], "X");
+  std::vector<double> out((size_t)(X.rows * k.anchors));
+  rbf_features(k, X, 0, X.rows, out.data(), k.anchors);
+  return copy_to_js(env, out);
+}
+
+Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw_coded(env, "ERR_ASCMH_DTYPE", "expected a typed array");
+  auto t = info[0].As<Napi::TypedArray>();
+  if (t.TypedArrayType() == napi_float32_array)
+    return Napi::Number::New(env, (double)find_non_finite(t.As<Napi::Float32Array>().Data(), t.ElementLength(), true));
+  if (t.TypedArrayType() == napi_float64_array)
+    return Napi::Number::New(env, (double)find_non_finite(t.As<Napi::Float64Array>().Data(), t.ElementLength(), false));
+  return Napi::Number::New(env, -1);
+}
+
+}  // namespace
+
+void InitInternal(Napi::Env env, Napi::Object exports) {
+  Napi::Object internal = Napi::Object::New(env);
+  internal.Set("gemm", Napi::Function::New(env, Gemm));
+  internal.Set("syrk", Napi::Function::New(env, Syrk));
+  internal.Set("gesvd", Napi::Function::New(env, Gesvd));
+  internal.Set("syevd", Napi::Function::New(env, Syevd));
+  internal.Set("posv", Napi::Function::New(env, Posv));
+  internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
+  internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
+  internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));
+  }));
+  internal.Set("sparseDistanceBlocks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(sparse_distance_blocks()));
+  }));
+  exports.Set("_internal", internal);
+  exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite, "findNonFinite"));
+}
+
+}  // namespace ascmh

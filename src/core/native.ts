@@ -1,0 +1,32 @@
+// Loads the native addon: a local build, else the prebuild for this platform.
+// ASCMH_NATIVE=build|prebuild forces one of them (CI tests both).
+import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// OpenBLAS reads these when the addon loads. Idle BLAS workers would otherwise spin ~0.1 s after
+// each call and steal the cores that search and evaluation threads need.
+process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+
+const require = createRequire(import.meta.url);
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type NativeAddon = any;
+
+function loadPrebuild(): NativeAddon {
+  const dir = join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.node')) : undefined;
+  if (!file) throw new Error(`ascmh: no prebuild in ${dir}`);
+  return require(join(dir, file));
+}
+
+function load(): NativeAddon {
+  const mode = process.env.ASCMH_NATIVE;
+  if (mode === 'prebuild') return loadPrebuild();
+  if (mode === 'build') return require(join(packageRoot, 'build', 'Release', 'ascmh.node'));
+  return require('node-gyp-build')(packageRoot);
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,128 @@
+import { callNative, callNativeAsync, fail } from '../core/errors.js';
+import type { Codes, LabelMatrix, Matrix } from '../core/matrix.js';
+import type { CrossModalHashModel } from '../train/model.js';
+import { native } from '../core/native.js';
+import { type RadiusMetrics, type TopNMetrics, precisionRecallAtNAsync, precisionRecallByRadiusAsync, retrievalArgs } from './retrieval-metrics.js';
+
+export interface MapInput {
+  queries: Codes;
+  database: Codes;
+  queryLabels: LabelMatrix;
+  databaseLabels: LabelMatrix;
+  /** mAP@top: only the first `top` ranks count (default: the whole database). */
+  top?: number;
+  /** Leave queries with no relevant item out of the mean instead of counting AP = 0. */
+  skipWithoutRelevant?: boolean;
+}
+
+export interface MapResult {
+  map: number;
+  /** AP of every query (NaN for a skipped one). */
+  averagePrecision: Float64Array;
+  /** Queries that count in the mean. */
+  evaluated: number;
+}
+
+function nativeArgs(input: MapInput) {
+  const args = retrievalArgs(input, 'evaluation');
+  const top = input.top ?? 0;
+  if (!Number.isInteger(top) || top < 0) fail('ERR_ASCMH_OPTION', 'top must be a non-negative integer (0 = all)');
+  return { ...args, top };
+}
+
+const toResult = (r: { map: number; ap: Float64Array; evaluated: number }): MapResult => ({
+  map: r.map,
+  averagePrecision: r.ap,
+  evaluated: r.evaluated,
+});
+
+/**
+ * mAP (Eq. 26-27): ranking by ascending Hamming distance, ties by ascending database index;
+ * relevant = shares at least one label; a query without relevant items has AP = 0 unless skipped.
+ */
+export function meanAveragePrecision(input: MapInput): number {
+  return averagePrecision(input).map;
+}
+
+/** mAP with the AP of every query. */
+export function averagePrecision(input: MapInput): MapResult {
+  const args = nativeArgs(input);
+  return toResult(callNative(() => native.meanAveragePrecision(args)));
+}
+
+/** averagePrecision on native threads; never blocks the event loop. */
+export async function averagePrecisionAsync(input: MapInput): Promise<MapResult> {
+  const args = nativeArgs(input);
+  return toResult(await callNativeAsync(() => native.meanAveragePrecisionAsync(args)));
+}
+
+export type Protocol = 'train-codes' | 'encoded';
+
+export interface CrossModalSet {
+  image: Matrix;
+  text: Matrix;
+  labels: LabelMatrix;
+}
+
+export interface CrossModalEvaluation {
+  /** Image queries against the text side of the database. */
+  imageToText: number;
+  /** Text queries against the image side of the database. */
+  textToImage: number;
+  /** Precision/recall curves of both tasks, when asked for with `curves`. */
+  curves?: { imageToText: RetrievalCurves; textToImage: RetrievalCurves };
+}
+
+/** The paper's figures for one task: precision of the top N, and precision-recall by radius. */
+export interface RetrievalCurves {
+  topN: { ns: number[] } & TopNMetrics;
+  radius: RadiusMetrics;
+}
+
+/**
+ * Both retrieval tasks under a database protocol. Queries are always encoded with the hash
+ * function of their modality.
+ * - 'train-codes' (the paper's): the database is the training set with its learned codes B;
+ *   `database` must be the training set the model was fitted on (its labels are used).
+ * - 'encoded': database items are encoded by the hash function of the other modality.
+ */
+export async function evaluateCrossModal(
+  model: CrossModalHashModel,
+  queries: CrossModalSet,
+  database: CrossModalSet,
+  protocol: Protocol = 'train-codes',
+  options: Pick<MapInput, 'top' | 'skipWithoutRelevant'> & { curves?: { ns: number[] } } = {},
+): Promise<CrossModalEvaluation> {
+  if (protocol !== 'train-codes' && protocol !== 'encoded') fail('ERR_ASCMH_OPTION', `protocol must be 'train-codes' or 'encoded', got ${String(protocol)}`);
+  const [qImage, qText] = await Promise.all([model.encodeAsync('image', queries.image), model.encodeAsync('text', queries.text)]);
+  let dbForImageQueries: Codes, dbForTextQueries: Codes;
+  if (protocol === 'train-codes') {
+    if (database.labels.rows !== model.trainingCodes.count) {
+      fail('ERR_ASCMH_SHAPE', `train-codes protocol: the database must be the ${model.trainingCodes.count} training items, got ${database.labels.rows}`);
+    }
+    dbForImageQueries = dbForTextQueries = model.trainingCodes;
+  } else {
+    [dbForImageQueries, dbForTextQueries] = await Promise.all([model.encodeAsync('text', database.text), model.encodeAsync('image', database.image)]);
+  }
+  const { curves, ...mapOptions } = options;
+  const common = { queryLabels: queries.labels, databaseLabels: database.labels, ...mapOptions };
+  const [i2t, t2i] = await Promise.all([
+    averagePrecisionAsync({ queries: qImage, database: dbForImageQueries, ...common }),
+    averagePrecisionAsync({ queries: qText, database: dbForTextQueries, ...common }),
+  ]);
+  const result: CrossModalEvaluation = { imageToText: i2t.map, textToImage: t2i.map };
+  if (curves) {
+    const curvesOf = async (q: Codes, db: Codes): Promise<RetrievalCurves> => {
+      const input = { queries: q, database: db, queryLabels: queries.labels, databaseLabels: database.labels, skipWithoutRelevant: options.skipWithoutRelevant };
+      const [topN, radius] = await Promise.all([precisionRecallAtNAsync({ ...input, ns: curves.ns }), precisionRecallByRadiusAsync(input)]);
+      return { topN: { ns: [...curves.ns], ...topN }, radius };
+    };
+    const [imageToText, textToImage] = await Promise.all([curvesOf(qImage, dbForImageQueries), curvesOf(qText, dbForTextQueries)]);
+    result.curves = { imageToText, textToImage };
+  }
+  return result;
+}
+
+// Precision and recall of the top N and by Hamming radius (the paper's Figs. 4-6 and PR curves).
+export { precisionRecallAtN, precisionRecallAtNAsync, precisionRecallByRadius, precisionRecallByRadiusAsync } from './retrieval-metrics.js';
+export type { RadiusMetrics, RetrievalMetricsInput, TopNInput, TopNMetrics } from './retrieval-metrics.js';

@@ -1,0 +1,90 @@
+import { ASCMH } from '../train/ascmh.js';
+import type { TrainingData } from '../train/model.js';
+import type { AscmhOptions } from '../train/ascmh-options.js';
+import { type Protocol, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
+
+export interface ExperimentSpec {
+  train: TrainingData;
+  query: TrainingData;
+  /** Database for the 'encoded' protocol (default: the training set). */
+  database?: TrainingData;
+  bits: number[];
+  seeds: number;
+  protocol: Protocol;
+  options?: Omit<AscmhOptions, 'bits' | 'seed'>;
+  /** Also compute the paper's curves (top-N precision at these N, precision-recall by radius). */
+  curves?: { ns: number[] };
+  onFit?: (bits: number, seed: number, seconds: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Curves averaged over seeds (plain arrays, ready for JSON). */
+export interface AveragedCurves {
+  topN: { ns: number[]; precision: number[]; recall: number[] };
+  /** Index r is Hamming radius r; precision is null where no query retrieved anything. */
+  radius: { precision: (number | null)[]; recall: number[] };
+}
+
+export interface ExperimentRow {
+  bits: number;
+  i2t: number;
+  t2i: number;
+  i2tStd: number;
+  t2iStd: number;
+  trainSeconds: number;
+  curves?: { i2t: AveragedCurves; t2i: AveragedCurves };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Element-wise mean of equal-length series, ignoring NaN entries (null where all are NaN). */
+function meanSeries(series: ArrayLike<number>[]): (number | null)[] {
+  return Array.from({ length: series[0].length }, (_, i) => {
+    const values = series.map((s) => s[i]).filter((v) => !Number.isNaN(v));
+    return values.length ? mean(values) : null;
+  });
+}
+
+function averageCurves(runs: RetrievalCurves[]): AveragedCurves {
+  return {
+    topN: {
+      ns: runs[0].topN.ns,
+      precision: meanSeries(runs.map((r) => r.topN.precision)) as number[],
+      recall: meanSeries(runs.map((r) => r.topN.recall)) as number[],
+    },
+    radius: { precision: meanSeries(runs.map((r) => r.radius.precision)), recall: meanSeries(runs.map((r) => r.radius.recall)) as number[] },
+  };
+}
+
+/** Trains at every code length with seeds 0..seeds-1 and reports mean mAP of both tasks. */
+export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRow[]> {
+  const rows: ExperimentRow[] = [];
+  for (const bits of spec.bits) {
+    const i2t: number[] = [], t2i: number[] = [], seconds: number[] = [];
+    const i2tCurves: RetrievalCurves[] = [], t2iCurves: RetrievalCurves[] = [];
+    for (let seed = 0; seed < spec.seeds; seed++) {
+      const started = performance.now();
+      const model = await ASCMH.fit(spec.train, { ...spec.options, bits, seed }, { signal: spec.signal });
+      const took = (performance.now() - started) / 1000;
+      seconds.push(took);
+      spec.onFit?.(bits, seed, took);
+      const database = spec.protocol === 'train-codes' ? spec.train : (spec.database ?? spec.train);
+      const r = await evaluateCrossModal(model, spec.query, database, spec.protocol, { curves: spec.curves });
+      i2t.push(r.imageToText);
+      t2i.push(r.textToImage);
+      if (r.curves) {
+        i2tCurves.push(r.curves.imageToText);
+        t2iCurves.push(r.curves.textToImage);
+      }
+    }
+    const row: ExperimentRow = { bits, i2t: mean(i2t), t2i: mean(t2i), i2tStd: std(i2t), t2iStd: std(t2i), trainSeconds: median(seconds) };
+    if (i2tCurves.length) row.curves = { i2t: averageCurves(i2tCurves), t2i: averageCurves(t2iCurves) };
+    rows.push(row);
+  }
+  return rows;
+}

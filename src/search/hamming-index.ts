@@ -1,0 +1,204 @@
+// Exact Hamming search over packed binary codes, backed by the native index.
+import { callNative, callNativeAsync, fail } from '../core/errors.js';
+import { type Codes, validateCodes } from '../core/matrix.js';
+import { native } from '../core/native.js';
+
+/**
+ * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
+ * 8 * i * ceil(bits/64); bit j of the code is bit (j mod 64) of word floor(j/64). Bits beyond
+ * `bits` in the last word are ignored.
+ */
+export type HammingCodes = Codes;
+
+/**
+ * Item ids: any integer in the signed 64-bit range. Numbers must be safe integers; use bigints
+ * (or a BigInt64Array) beyond 2^53.
+ */
+export type HammingIds = BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Float64Array | ReadonlyArray<number | bigint>;
+
+export interface HammingIndexOptions {
+  /** Code length in bits, an integer in [8, 1024]. */
+  bits: number;
+}
+
+export interface HammingSearchOptions {
+  /** Results per query, a positive integer; capped at the index size. */
+  k: number;
+  /** Threads from the shared pool (0 or absent = all). */
+  threads?: number;
+}
+
+export interface HammingRadiusOptions {
+  /** Largest Hamming distance returned, an integer in [0, bits]. */
+  radius: number;
+  /** At most this many results per query (the first ones in result order). */
+  limit?: number;
+  /** Threads from the shared pool (0 or absent = all). */
+  threads?: number;
+}
+
+/**
+ * Top-k results: query q's results are entries [q * k, (q + 1) * k), ordered by ascending
+ * distance, ties by insertion order (the item added first comes first).
+ */
+export interface HammingSearchResult {
+  /** Number of queries. */
+  count: number;
+  /** Results per query: min(options.k, index size). */
+  k: number;
+  /** Ids as int64 (bigints), exact for every id. */
+  ids: BigInt64Array;
+  distances: Uint16Array;
+}
+
+/**
+ * Radius results: query q's results are entries [offsets[q], offsets[q + 1]), in the same order
+ * as top-k results.
+ */
+export interface HammingRadiusResult {
+  count: number;
+  offsets: Float64Array;
+  ids: BigInt64Array;
+  distances: Uint16Array;
+}
+
+const MIN_BITS = 8;
+const MAX_BITS = 1024;
+
+function checkInteger(value: unknown, code: string, what: string, lo: number, hi: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
+    fail(code, `${what} must be an integer in [${lo}, ${hi}], got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkOptions(options: unknown): Record<string, unknown> {
+  if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'search options must be an object');
+  const o = options as Record<string, unknown>;
+  if (o.threads !== undefined) checkInteger(o.threads, 'ERR_ASCMH_OPTION', 'threads', 0, 4096);
+  return o;
+}
+
+/**
+ * Exact Hamming nearest-neighbour index over packed codes.
+ *
+ * Consistency: every search sees the index exactly as it was when the search was called, also
+ * for `searchAsync`, which runs on native threads while `add`/`remove` continue on the JS thread;
+ * concurrent adds, removes and searches are safe.
+ */
+export class HammingIndex {
+  readonly #native: {
+    bits: number;
+    size: number;
+    add(codes: HammingCodes, ids?: HammingIds): void;
+    remove(ids: HammingIds): number;
+    get(id: number | bigint): Uint8Array | null;
+    search(q: HammingCodes, o: HammingSearchOptions): HammingSearchResult;
+    searchAsync(q: HammingCodes, o: HammingSearchOptions): Promise<HammingSearchResult>;
+    searchRadius(q: HammingCodes, o: HammingRadiusOptions): HammingRadiusResult;
+    searchRadiusAsync(q: HammingCodes, o: HammingRadiusOptions): Promise<HammingRadiusResult>;
+    save(path: string): void;
+    load(path: string): void;
+  };
+
+  constructor(options: HammingIndexOptions) {
+    if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'HammingIndex needs { bits }');
+    const bits = checkInteger(options.bits, 'ERR_ASCMH_BITS', 'bits', MIN_BITS, MAX_BITS);
+    this.#native = callNative(() => new native.HammingIndex(bits));
+  }
+
+  /** The distance kernel this CPU uses: "avx2", "popcnt" or "generic" (chosen at load time). */
+  static get kernel(): string {
+    return native.hammingKernel();
+  }
+
+  /** Reads an index written by {@link HammingIndex.save}; throws `ERR_ASCMH_INDEX_*` on a damaged file. */
+  static load(path: string): HammingIndex {
+    const index = new HammingIndex({ bits: 64 });
+    index.#load(path);
+    return index;
+  }
+
+  #load(path: string): void {
+    if (typeof path !== 'string') fail('ERR_ASCMH_OPTION', 'path must be a string');
+    callNative(() => this.#native.load(path));
+  }
+
+  /** Code length in bits. */
+  get bits(): number {
+    return this.#native.bits;
+  }
+
+  /** Number of items in the index. */
+  get size(): number {
+    return this.#native.size;
+  }
+
+  /**
+   * Adds `codes.count` items. Without `ids`, items get consecutive ids after the largest id seen
+   * so far (0, 1, 2, ... for an index that only uses automatic ids). An id already present, or
+   * repeated in `ids`, throws `ERR_ASCMH_DUPLICATE_ID` and adds nothing.
+   */
+  add(codes: HammingCodes, ids?: HammingIds): void {
+    const checked = validateCodes(codes, 'codes', this.bits);
+    if (ids !== undefined && ids.length !== checked.count) {
+      fail('ERR_ASCMH_IDS_LENGTH', `${ids.length} ids for ${checked.count} codes`);
+    }
+    callNative(() => this.#native.add(checked, ids));
+  }
+
+  /** Removes the items with these ids; returns how many were present (unknown ids are ignored). */
+  remove(ids: HammingIds): number {
+    return callNative(() => this.#native.remove(ids));
+  }
+
+  /** The packed code of an item (ceil(bits/64) * 8 bytes), or undefined when the id is absent. */
+  get(id: number | bigint): Uint8Array | undefined {
+    return callNative(() => this.#native.get(id)) ?? undefined;
+  }
+
+  /** Exact top-k by Hamming distance, ties by insertion order. */
+  search(queries: HammingCodes, options: HammingSearchOptions): HammingSearchResult {
+    const checked = this.#checkSearch(queries, options);
+    return callNative(() => this.#native.search(checked, options));
+  }
+
+  /** {@link search} on native threads; the index state is fixed when this is called. */
+  async searchAsync(queries: HammingCodes, options: HammingSearchOptions): Promise<HammingSearchResult> {
+    const checked = this.#checkSearch(queries, options);
+    return callNativeAsync(() => this.#native.searchAsync(checked, options));
+  }
+
+  /** Every item within `radius` (at most `limit` per query), same order as {@link search}. */
+  searchRadius(queries: HammingCodes, options: HammingRadiusOptions): HammingRadiusResult {
+    const checked = this.#checkRadius(queries, options);
+    return callNative(() => this.#native.searchRadius(checked, options));
+  }
+
+  /** {@link searchRadius} on native threads; the index state is fixed when this is called. */
+  async searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
+    const checked = this.#checkRadius(queries, options);
+    return callNativeAsync(() => this.#native.searchRadiusAsync(checked, options));
+  }
+
+  /** Writes the index (versioned header, checksums) to `path`. */
+  save(path: string): void {
+    if (typeof path !== 'string') fail('ERR_ASCMH_OPTION', 'path must be a string');
+    callNative(() => this.#native.save(path));
+  }
+
+  #checkSearch(queries: HammingCodes, options: HammingSearchOptions): Codes {
+    const checked = validateCodes(queries, 'queries', this.bits);
+    const o = checkOptions(options);
+    checkInteger(o.k, 'ERR_ASCMH_K', 'k', 1, Number.MAX_SAFE_INTEGER);
+    return checked;
+  }
+
+  #checkRadius(queries: HammingCodes, options: HammingRadiusOptions): Codes {
+    const checked = validateCodes(queries, 'queries', this.bits);
+    const o = checkOptions(options);
+    checkInteger(o.radius, 'ERR_ASCMH_RADIUS', 'radius', 0, this.bits);
+    if (o.limit !== undefined) checkInteger(o.limit, 'ERR_ASCMH_LIMIT', 'limit', 1, Number.MAX_SAFE_INTEGER);
+    return checked;
+  }
+}

@@ -1,0 +1,149 @@
+import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
+import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
+import { native, type NativeAddon } from '../core/native.js';
+import { type AscmhOptions, type FitControl, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
+import { readModelFile, writeModelFile } from '../io/model-file.js';
+import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
+
+/** Asymmetric Scalable Cross-Modal Hashing: a trained model. */
+export class ASCMH implements CrossModalHashModel {
+  readonly method = 'ascmh';
+  readonly options: ResolvedOptions;
+  readonly history: ModelState['history'];
+  readonly seconds: ModelState['seconds'];
+  readonly converged: boolean;
+  /** V, R, M, B of the last iteration, when fit was asked to keep them. */
+  readonly latent?: LatentState;
+  private readonly hash: Record<Modality, HashFunctionParameters>;
+  private readonly codes: Codes;
+  private readonly encoders: Partial<Record<Modality, { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array> }>> = {};
+
+  /** Use ASCMH.fit or ASCMH.load. */
+  constructor(state: ModelState) {
+    this.options = state.options;
+    this.hash = { image: state.image, text: state.text };
+    this.codes = state.trainingCodes;
+    this.history = state.history;
+    this.seconds = state.seconds;
+    this.converged = Boolean(state.converged);
+    this.latent = state.latent;
+  }
+
+  /** Trains on paired data. Runs on a native thread; the returned Promise settles once. */
+  static async fit(data: TrainingData, options: AscmhOptions, control: FitControl = {}): Promise<ASCMH> {
+    if (data === null || typeof data !== 'object') fail('ERR_ASCMH_NOT_MATRIX', 'fit needs { image, text, labels }');
+    const image = validateMatrix(data.image, 'image');
+    const text = validateMatrix(data.text, 'text');
+    const labels = validateLabels(data.labels, 'labels');
+    if (image.rows !== text.rows || image.rows !== labels.rows) {
+      fail('ERR_ASCMH_SHAPE', `image, text and labels must have the same rows; got ${image.rows}, ${text.rows} and ${labels.rows}`);
+    }
+    const resolved = resolveOptions(options, image.rows);
+    const { signal, onProgress, keepLatent, initialisation } = control;
+    if (initialisation !== undefined && initialisation !== 'drawn' && initialisation !== 'sampled') {
+      fail('ERR_ASCMH_OPTION', `initialisation must be 'drawn' or 'sampled', got ${String(initialisation)}`);
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
+    if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
+
+    const started = performance.now();
+    const job = native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent), initialisation }, onProgress);
+    const abort = () => job.cancel();
+    signal?.addEventListener('abort', abort, { once: true });
+    let raw: NativeAddon;
+    try {
+      raw = await callNativeAsync(() => job.promise);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+    const total = (performance.now() - started) / 1000;
+    const hashOf = (m: 0 | 1): HashFunctionParameters => ({
+      count: raw.kernels[m].count,
+      dim: raw.kernels[m].dim,
+      anchors: raw.kernels[m].anchors,
+      sigma: raw.kernels[m].sigma,
+      mean: raw.kernels[m].mean,
+      W: raw.W[m],
+    });
+    return new ASCMH({
+      options: resolved,
+      image: hashOf(0),
+      text: hashOf(1),
+      trainingCodes: { count: image.rows, bits: resolved.bits, data: raw.codes },
+      history: raw.history,
+      converged: raw.converged,
+      seconds: { ...raw.seconds, total },
+      latent: keepLatent ? { V: raw.V, R: raw.R, M: raw.M, B: raw.B } : undefined,
+    });
+  }
+
+  /** Reads a model written by save(); a damaged or foreign file throws ERR_ASCMH_MODEL_*. */
+  static async load(path: string): Promise<ASCMH> {
+    return new ASCMH(await readModelFile(path));
+  }
+
+  get bits(): number {
+    return this.options.bits;
+  }
+
+  /** The learned database codes B of the training items (the asymmetric side of the method). */
+  get trainingCodes(): Codes {
+    return this.codes;
+  }
+
+  /** Feature dimension the model expects for a modality. */
+  dimension(modality: Modality): number {
+    return this.hashFunction(modality).dim;
+  }
+
+  /** The parameters of a modality's hash function (read-only views). */
+  hashFunction(modality: Modality): HashFunctionParameters {
+    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
+    return this.hash[modality];
+  }
+
+  /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
+  encode(modality: Modality, features: Matrix): Codes {
+    const encoder = this.encoder(modality, features);
+    return { count: features.rows, bits: this.bits, data: callNative(() => encoder.encode(features)) };
+  }
+
+  /** Encodes on a native thread; use it for large batches or from a server. */
+  async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
+    const encoder = this.encoder(modality, features);
+    return { count: features.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(features)) };
+  }
+
+  /** Writes the model atomically (temporary file, then rename). */
+  async save(path: string): Promise<void> {
+    await writeModelFile(path, {
+      options: this.options,
+      image: this.hash.image,
+      text: this.hash.text,
+      trainingCodes: this.codes,
+      history: this.history,
+      converged: this.converged,
+      seconds: this.seconds,
+    });
+  }
+
+  private encoder(modality: Modality, features: Matrix) {
+    const hash = this.hashFunction(modality);
+    validateMatrix(features, `${modality} features`, { allowEmpty: true });
+    if (features.cols !== hash.dim) {
+      fail('ERR_ASCMH_SHAPE', `${modality} features have ${features.cols} columns; this model was trained on ${hash.dim}`);
+    }
+    let encoder = this.encoders[modality];
+    if (!encoder) {
+      encoder = new native.Encoder({ ...hash, bits: this.bits });
+      this.encoders[modality] = encoder;
+    }
+    return encoder!;
+  }
+}
+
+/** ASCMH as a CrossModalTrainer, for code that picks methods at run time. */
+export const ascmhTrainer: CrossModalTrainer<AscmhOptions, ASCMH> = {
+  method: 'ascmh',
+  fit: (data, options, control) => ASCMH.fit(data, options, control),
+};
