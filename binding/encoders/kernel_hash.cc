@@ -11,18 +11,21 @@
 namespace ascmh {
 
 template <class T>
-void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* codes) {
-  const int64_t k = hash.kernel.anchors, block = 2048;
+void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel) {
+  const int64_t k = hash.kernel.anchors, block = 2048, n = X.rows();
   const int bits = hash.bits, words = words_per_code(bits);
-  std::memset(codes, 0, sizeof(uint64_t) * X.rows * words);
+  if (n == 0) return;
+  std::memset(codes, 0, sizeof(uint64_t) * n * words);
   std::vector<T> phi, z;
-  for (int64_t r0 = 0; r0 < X.rows; r0 += block) {
-    const int64_t r1 = std::min(X.rows, r0 + block), rows = r1 - r0;
+  for (int64_t r0 = 0; r0 < n; r0 += block) {
+    check_cancelled(cancel);
+    const int64_t r1 = std::min(n, r0 + block), rows = r1 - r0;
     phi.resize(static_cast<size_t>(rows * k));
     z.resize(static_cast<size_t>(rows * bits));
+    const MatrixView input = X.block(r0, r1);
     {
       BlasLaneGuard lane;
-      rbf_features(hash.kernel, X, r0, r1, phi.data(), k);
+      rbf_features(hash.kernel, input, 0, rows, phi.data(), k);
       gemm<T>(Op::N, Op::N, (int)rows, bits, (int)k, 1, phi.data(), (int)k, hash.W.data(), bits, 0, z.data(), bits);
     }
     for (int64_t i = 0; i < rows; ++i) {
@@ -51,7 +54,7 @@ void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
   });
 }
 
-template void encode_rows<double>(const HashFunction<double>&, const MatrixView&, uint64_t*);
-template void encode_rows<float>(const HashFunction<float>&, const MatrixView&, uint64_t*);
+template void encode_rows<double>(const HashFunction<double>&, RowSource&, uint64_t*, const CancelToken*);
+template void encode_rows<float>(const HashFunction<float>&, RowSource&, uint64_t*, const CancelToken*);
 
 }  // namespace ascmh

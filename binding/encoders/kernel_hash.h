@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cancel.h"
+#include "core/row_source.h"
 #include "features/kernel_features.h"
 
 namespace ascmh {
@@ -14,9 +16,10 @@ struct HashFunction {
   int bits = 0;
 };
 
-// Encodes every row of X into packed codes (X.rows * words_per_code(bits) words), block by block.
+// Encodes every row of X into packed codes (X.rows() * words_per_code(bits) words), block by block,
+// checking cancel between blocks. Rows are read before the BLAS lane is taken.
 template <class T>
-void encode_rows(const HashFunction<T>& hash, const MatrixView& X, uint64_t* codes);
+void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel);
 
 // Packs the columns of an r x n matrix of signs (> 0 means +1) into n codes.
 void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes);

@@ -93,7 +93,8 @@ double average_precision(const uint64_t* query, const uint64_t* query_labels, co
 
 }  // namespace
 
-MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& o) {
+MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& o,
+                                 const CancelToken* cancel) {
   MapResult result;
   result.ap.assign(static_cast<size_t>(queries.count), 0.0);
   const int words = words_per_code(o.bits);
@@ -102,9 +103,10 @@ MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet
     w.dist.resize(static_cast<size_t>(database.count));
     w.rel_dist.resize(static_cast<size_t>(database.count));
     w.rel_pos.resize(static_cast<size_t>(database.count));
-    for (int64_t q = b; q < e; ++q)
+    for (int64_t q = b; q < e && !is_cancelled(cancel); ++q)
       result.ap[q] = average_precision(queries.codes + q * words, queries.labels + q * o.label_words, database, o, w);
   });
+  check_cancelled(cancel);
   double sum = 0;
   for (double ap : result.ap)
     if (!std::isnan(ap)) {
@@ -181,7 +183,7 @@ void mean_rows(const std::vector<double>& rows, const std::vector<uint8_t>& use,
 }  // namespace
 
 TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& o,
-                                 const std::vector<int64_t>& ns) {
+                                 const std::vector<int64_t>& ns, const CancelToken* cancel) {
   const size_t G = ns.size();
   const int words = words_per_code(o.bits);
   const int64_t N = database.count;
@@ -195,7 +197,7 @@ TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet
     std::vector<int64_t> seen(static_cast<size_t>(o.bits) + 1), seen_rel(seen.size());
     std::vector<size_t> next(seen.size());
     std::vector<int64_t> rel_top(G);
-    for (int64_t q = b; q < e; ++q) {
+    for (int64_t q = b; q < e && !is_cancelled(cancel); ++q) {
       s.run(queries.codes + q * words, queries.labels + q * o.label_words, database, o);
       if (s.relevant == 0 && o.skip_without_relevant) {
         use[q] = 0;
@@ -241,6 +243,7 @@ TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet
       }
     }
   });
+  check_cancelled(cancel);
   TopNResult r;
   for (uint8_t u : use) r.evaluated += u;
   mean_rows(prec, use, queries.count, G, r.precision, nullptr);
@@ -249,14 +252,14 @@ TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet
 }
 
 RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const RetrievalSet& database,
-                                       const MapOptions& o) {
+                                       const MapOptions& o, const CancelToken* cancel) {
   const size_t R = static_cast<size_t>(o.bits) + 1;
   const int words = words_per_code(o.bits);
   std::vector<double> prec(static_cast<size_t>(queries.count) * R), rec(prec.size());
   std::vector<uint8_t> use(static_cast<size_t>(queries.count), 1);
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
     QueryScan s;
-    for (int64_t q = b; q < e; ++q) {
+    for (int64_t q = b; q < e && !is_cancelled(cancel); ++q) {
       s.run(queries.codes + q * words, queries.labels + q * o.label_words, database, o);
       if (s.relevant == 0 && o.skip_without_relevant) {
         use[q] = 0;
@@ -272,6 +275,7 @@ RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const Retrie
       }
     }
   });
+  check_cancelled(cancel);
   RadiusCurve c;
   for (uint8_t u : use) c.evaluated += u;
   mean_rows(prec, use, queries.count, R, c.precision, &c.precision_queries);

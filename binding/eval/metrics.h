@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cancel.h"
+
 namespace ascmh {
 
 struct RetrievalSet {
@@ -26,7 +28,9 @@ struct MapResult {
   int64_t evaluated = 0;           // queries that count in the mean
 };
 
-MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& options);
+// cancel (may be null) is checked between queries; a cancelled call throws ERR_ASCMH_CANCELLED.
+MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& options,
+                                 const CancelToken* cancel = nullptr);
 
 // Precision and recall of the top N of each query's ranking, for every N in ns (N >= 1; a list
 // longer than the database is the whole database, so precision divides by min(N, count)). Means
@@ -37,7 +41,7 @@ struct TopNResult {
   int64_t evaluated = 0;
 };
 TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet& database, const MapOptions& options,
-                                 const std::vector<int64_t>& ns);
+                                 const std::vector<int64_t>& ns, const CancelToken* cancel = nullptr);
 
 // Precision and recall of the items within Hamming radius r, for r = 0..bits. precision[r] is the
 // mean over the queries that retrieve at least one item at that radius (NaN when none does);
@@ -48,7 +52,7 @@ struct RadiusCurve {
   int64_t evaluated = 0;
 };
 RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const RetrievalSet& database,
-                                       const MapOptions& options);
+                                       const MapOptions& options, const CancelToken* cancel = nullptr);
 
 // Packs a row-major 0/1 matrix (rows x cols bytes) into rows x words_per_code(cols) words.
 std::vector<uint64_t> pack_label_rows(const uint8_t* labels, int64_t rows, int64_t cols);

@@ -6,9 +6,10 @@
 #include <cstring>
 #include <type_traits>
 
-#include "linalg/linalg.h"
+#include "core/blas_lane.h"
 #include "core/thread_pool.h"
 #include "features/vector_exp.h"
+#include "linalg/linalg.h"
 
 namespace ascmh {
 
@@ -168,21 +169,25 @@ void prepare_anchors(RbfKernel<T>& kernel) {
 }
 
 template <class T>
-RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng) {
+RbfKernel<T> fit_rbf_kernel(RowSource& X, int64_t anchors, double width, Rng& rng) {
   RbfKernel<T> kernel;
   kernel.anchors = anchors;
-  kernel.dim = X.cols;
-  kernel.anchor_rows.resize(static_cast<size_t>(anchors * X.cols));
-  const auto picked = rng.sample_without_replacement(X.rows, anchors);
-  for (int64_t a = 0; a < anchors; ++a) X.copy_rows(picked[a], picked[a] + 1, kernel.anchor_rows.data() + a * X.cols);
+  kernel.dim = X.cols();
+  kernel.anchor_rows.resize(static_cast<size_t>(anchors * X.cols()));
+  const auto picked = rng.sample_without_replacement(X.rows(), anchors);
+  X.gather(picked).copy_rows(0, anchors, kernel.anchor_rows.data());
   prepare_anchors(kernel);
   // sigma: mean Euclidean distance between a seeded sample of training rows and the anchors.
-  const int64_t sample = std::min<int64_t>(X.rows, 2000);
-  const auto rows = rng.sample_without_replacement(X.rows, sample);
-  std::vector<T> gathered(static_cast<size_t>(sample * X.cols));
-  for (int64_t s = 0; s < sample; ++s) X.copy_rows(rows[s], rows[s] + 1, gathered.data() + s * X.cols);
+  const int64_t sample = std::min<int64_t>(X.rows(), 2000);
+  const auto rows = rng.sample_without_replacement(X.rows(), sample);
+  std::vector<T> gathered(static_cast<size_t>(sample * X.cols()));
+  X.gather(rows).copy_rows(0, sample, gathered.data());
   std::vector<T> dist(static_cast<size_t>(sample * anchors));
-  const std::vector<T> norms = cross_products(kernel, gathered.data(), sample, dist.data(), anchors);
+  std::vector<T> norms;
+  {
+    BlasLaneGuard lane;
+    norms = cross_products(kernel, gathered.data(), sample, dist.data(), anchors);
+  }
   std::vector<double> row_total(static_cast<size_t>(sample), 0.0);  // per row, then added in order
   ThreadPool::instance().parallel_for(sample, 64, [&](int64_t b, int64_t e) {
     for (int64_t s = b; s < e; ++s)
@@ -234,8 +239,8 @@ int64_t sparse_distance_blocks() { return sparse_blocks.load(); }
 
 template void prepare_anchors<double>(RbfKernel<double>&);
 template void prepare_anchors<float>(RbfKernel<float>&);
-template RbfKernel<double> fit_rbf_kernel<double>(const MatrixView&, int64_t, double, Rng&);
-template RbfKernel<float> fit_rbf_kernel<float>(const MatrixView&, int64_t, double, Rng&);
+template RbfKernel<double> fit_rbf_kernel<double>(RowSource&, int64_t, double, Rng&);
+template RbfKernel<float> fit_rbf_kernel<float>(RowSource&, int64_t, double, Rng&);
 template void rbf_features<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
 template void rbf_features<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
 

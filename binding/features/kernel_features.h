@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/matrix_view.h"
+#include "core/row_source.h"
 #include "core/random.h"
 
 namespace ascmh {
@@ -24,8 +25,9 @@ template <class T>
 void prepare_anchors(RbfKernel<T>& kernel);
 
 // Picks the anchors and sigma (width times the mean sample-anchor distance) from the training samples X.
+// Reads the rows it needs before it takes the BLAS lane (X may be fed by the JS thread).
 template <class T>
-RbfKernel<T> fit_rbf_kernel(const MatrixView& X, int64_t anchors, double width, Rng& rng);
+RbfKernel<T> fit_rbf_kernel(RowSource& X, int64_t anchors, double width, Rng& rng);
 
 // Writes phi(x) for rows [r0, r1) of X into out (row-major, leading dimension ldo), minus the
 // kernel's mean when it has one.

@@ -12,6 +12,7 @@ void InitEncode(Napi::Env env, Napi::Object exports);
 void InitEvaluate(Napi::Env env, Napi::Object exports);
 void InitInternal(Napi::Env env, Napi::Object exports);
 void InitIndex(Napi::Env env, Napi::Object exports);
+void InitEnvironment(Napi::Env env, Napi::Object exports);
 }  // namespace ascmh
 
 namespace {
@@ -30,6 +31,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  ascmh::InitEnvironment(env, exports);
   ascmh::InitTrain(env, exports);
   ascmh::InitEncode(env, exports);
   ascmh::InitEvaluate(env, exports);

@@ -1,43 +1,60 @@
-// Encoder: the hash function of one modality, held natively so each encode call borrows the
-// input zero-copy and pays no model conversion.
+// Encoder: the hash function of one modality, held natively so each encode call pays no model
+// conversion. encode reads the caller's rows in place (a synchronous call); encodeAsync never does
+// (js/row_stream.h).
 #include <napi.h>
 
+#include <cmath>
+#include <cstring>
 #include <memory>
 #include <variant>
 
 #include "core/codes.h"
+#include "core/memory_limit.h"
 #include "encoders/kernel_hash.h"
-#include "js/js_util.h"
-#include "linalg/linalg.h"
+#include "js/args.h"
+#include "js/job.h"
+#include "js/row_stream.h"
 
 namespace ascmh {
 namespace {
 
-using AnyHash = std::variant<std::shared_ptr<HashFunction<double>>, std::shared_ptr<HashFunction<float>>>;
+using AnyHash = std::variant<std::shared_ptr<const HashFunction<double>>, std::shared_ptr<const HashFunction<float>>>;
 
-template <class T, class Array>
-std::shared_ptr<HashFunction<T>> make_hash(Napi::Env env, Napi::Object spec) {
-  auto h = std::make_shared<HashFunction<T>>();
-  auto anchors = spec.Get("anchors").As<Array>();
-  auto mean = spec.Get("mean").As<Array>();
-  auto W = spec.Get("W").As<Array>();
-  h->bits = static_cast<int>(number_option(spec, "bits", 0));
-  h->kernel.anchors = static_cast<int64_t>(number_option(spec, "count", 0));
-  h->kernel.dim = static_cast<int64_t>(number_option(spec, "dim", 0));
-  h->kernel.sigma = static_cast<T>(number_option(spec, "sigma", 0));
-  const int64_t k = h->kernel.anchors, d = h->kernel.dim;
-  if (h->bits < 1 || k < 1 || d < 1 || !(h->kernel.sigma > 0) || static_cast<int64_t>(anchors.ElementLength()) != k * d ||
-      static_cast<int64_t>(mean.ElementLength()) != k || static_cast<int64_t>(W.ElementLength()) != k * h->bits)
-    throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", "hash function parameters have inconsistent sizes");
-  h->kernel.anchor_rows.assign(anchors.Data(), anchors.Data() + k * d);
-  h->kernel.mean.assign(mean.Data(), mean.Data() + k);
-  h->W.assign(W.Data(), W.Data() + k * h->bits);
-  prepare_anchors(h->kernel);
-  return h;
+// A typed array of element type T with exactly `length` finite values, copied.
+template <class T>
+std::vector<T> parameter_array(Napi::Env env, Napi::Value v, size_t length, const char* name) {
+  constexpr napi_typedarray_type type = std::is_same<T, float>::value ? napi_float32_array : napi_float64_array;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throw_coded(env, "ERR_ASCMH_MODEL_FORMAT",
+                std::string(name) + " must be a " + (std::is_same<T, float>::value ? "Float32Array" : "Float64Array") +
+                    " like the anchors");
+  auto a = v.As<Napi::TypedArrayOf<T>>();
+  if (a.ElementLength() != length)
+    throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", std::string(name) + " has " + std::to_string(a.ElementLength()) +
+                                                   " values, " + std::to_string(length) + " expected");
+  std::vector<T> out(a.Data(), a.Data() + length);
+  for (const T x : out)
+    if (!std::isfinite(x)) throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", std::string(name) + " holds a non-finite value");
+  return out;
 }
 
-void run_encode(const AnyHash& hash, const MatrixView& X, uint64_t* out) {
-  std::visit([&](const auto& h) { encode_rows(*h, X, out); }, hash);
+template <class T>
+std::shared_ptr<const HashFunction<T>> make_hash(Napi::Env env, Napi::Object spec, Napi::Value anchors) {
+  auto h = std::make_shared<HashFunction<T>>();
+  const char* code = "ERR_ASCMH_MODEL_FORMAT";
+  h->bits = static_cast<int>(integer_option(env, spec, "bits", 0, code, 1, 65535));
+  h->kernel.anchors = integer_option(env, spec, "count", 0, code, 1, 1 << 24);
+  h->kernel.dim = integer_option(env, spec, "dim", 0, code, 1, 1 << 24);
+  h->kernel.sigma = static_cast<T>(number_option(env, spec, "sigma", 0, code, 1e-300, 1e300));
+  if (!(h->kernel.sigma > 0) || !std::isfinite(h->kernel.sigma))
+    throw_coded(env, code, "sigma is out of range for this precision");
+  const int64_t k = h->kernel.anchors, d = h->kernel.dim;
+  require_memory(static_cast<double>(k) * (d + h->bits + 1), sizeof(T), "the hash function");
+  h->kernel.anchor_rows = parameter_array<T>(env, anchors, static_cast<size_t>(k * d), "anchors");
+  h->kernel.mean = parameter_array<T>(env, spec.Get("mean"), static_cast<size_t>(k), "mean");
+  h->W = parameter_array<T>(env, spec.Get("W"), static_cast<size_t>(k) * h->bits, "W");
+  prepare_anchors(h->kernel);
+  return h;
 }
 
 int hash_bits(const AnyHash& hash) {
@@ -47,38 +64,6 @@ int64_t hash_dim(const AnyHash& hash) {
   return std::visit([](const auto& h) { return h->kernel.dim; }, hash);
 }
 
-class EncodeWorker : public Napi::AsyncWorker {
- public:
-  EncodeWorker(Napi::Env env, AnyHash hash, MatrixView X, Napi::Value keep, Napi::Uint8Array out)
-      : Napi::AsyncWorker(env, "ascmh:encode"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        hash_(std::move(hash)),
-        X_(X),
-        keep_(Napi::Persistent(keep)),
-        out_ref_(Napi::Persistent(out)),
-        out_(reinterpret_cast<uint64_t*>(out.Data())) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      run_encode(hash_, X_, out_);
-    } catch (const LinalgError& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(out_ref_.Value()); }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(coded_error(Env(), "ERR_ASCMH_LAPACK", e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  AnyHash hash_;
-  MatrixView X_;
-  Napi::Reference<Napi::Value> keep_;
-  Napi::Reference<Napi::Uint8Array> out_ref_;
-  uint64_t* out_;
-};
-
 class Encoder : public Napi::ObjectWrap<Encoder> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -87,44 +72,65 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
   explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject()) throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", "Encoder needs a parameter object");
-    Napi::Object spec = info[0].As<Napi::Object>();
+    Napi::Object spec = object_arg(env, info[0], "ERR_ASCMH_MODEL_FORMAT", "the hash function parameters");
     Napi::Value anchors = spec.Get("anchors");
-    const bool f32 = anchors.IsTypedArray() && anchors.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
-    if (f32)
-      hash_ = make_hash<float, Napi::Float32Array>(env, spec);
-    else if (anchors.IsTypedArray() && anchors.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array)
-      hash_ = make_hash<double, Napi::Float64Array>(env, spec);
-    else
-      throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", "anchors must be a Float32Array or Float64Array");
+    const napi_typedarray_type type =
+        anchors.IsTypedArray() ? anchors.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+    guarded(env, [&] {
+      if (type == napi_float32_array)
+        hash_ = make_hash<float>(env, spec, anchors);
+      else if (type == napi_float64_array)
+        hash_ = make_hash<double>(env, spec, anchors);
+      else
+        throw_coded(env, "ERR_ASCMH_MODEL_FORMAT", "anchors must be a Float32Array or Float64Array");
+      return 0;
+    });
   }
 
  private:
-  Napi::Uint8Array prepare(const Napi::CallbackInfo& info, MatrixView* X) {
+  MatrixArg features(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    *X = matrix_arg(env, info[0], "features");
-    if (X->cols != hash_dim(hash_))
-      throw_coded(env, "ERR_ASCMH_SHAPE", "features have " + std::to_string(X->cols) + " columns, the model expects " +
-                                              std::to_string(hash_dim(hash_)));
-    return Napi::Uint8Array::New(env, static_cast<size_t>(X->rows * words_per_code(hash_bits(hash_)) * 8));
+    MatrixArg X = matrix_arg(env, info[0], "features");
+    if (X.view.cols != hash_dim(hash_))
+      throw_coded(env, "ERR_ASCMH_SHAPE", "features have " + std::to_string(X.view.cols) +
+                                              " columns, the model expects " + std::to_string(hash_dim(hash_)));
+    require_memory(static_cast<double>(X.view.rows), words_per_code(hash_bits(hash_)) * 8.0, "the codes");
+    return X;
   }
+
   Napi::Value Encode(const Napi::CallbackInfo& info) {
-    MatrixView X;
-    Napi::Uint8Array out = prepare(info, &X);
-    try {
-      run_encode(hash_, X, reinterpret_cast<uint64_t*>(out.Data()));
-    } catch (const LinalgError& e) {
-      throw_coded(info.Env(), e.code(), e.what());
-    }
-    return out;
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MatrixArg X = features(info);
+      auto out = Napi::Uint8Array::New(env, static_cast<size_t>(X.view.rows) * words_per_code(hash_bits(hash_)) * 8);
+      BorrowedRows rows(X.view);
+      std::visit([&](const auto& h) { encode_rows(*h, rows, reinterpret_cast<uint64_t*>(out.Data()), nullptr); }, hash_);
+      return out;
+    });
   }
+
   Napi::Value EncodeAsync(const Napi::CallbackInfo& info) {
-    MatrixView X;
-    Napi::Uint8Array out = prepare(info, &X);
-    auto* worker = new EncodeWorker(info.Env(), hash_, X, info[0].As<Napi::Object>().Get("data"), out);
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MatrixArg X = features(info);
+      JobTicket ticket(env);
+      std::shared_ptr<RowSource> rows = rows_for_job(env, X, ticket.token());
+      AnyHash hash = hash_;
+      const int words = words_per_code(hash_bits(hash_));
+      return Job<std::vector<uint64_t>>::start(
+          env, "ascmh:encode",
+          [hash, rows, words](const CancelToken& cancel) {
+            std::vector<uint64_t> codes(static_cast<size_t>(rows->rows()) * words);
+            std::visit([&](const auto& h) { encode_rows(*h, *rows, codes.data(), &cancel); }, hash);
+            return codes;
+          },
+          [](Napi::Env env, std::vector<uint64_t>& codes) -> Napi::Value {
+            auto out = Napi::Uint8Array::New(env, codes.size() * 8);
+            if (!codes.empty()) std::memcpy(out.Data(), codes.data(), codes.size() * 8);
+            return out;
+          },
+          ticket);
+    });
   }
 
   AnyHash hash_;

@@ -1,5 +1,6 @@
-// HammingIndex: the native exact Hamming index class (hamming_index.h) exposed to JS.
-// Every argument is validated before the index is touched, so a rejected call changes nothing.
+// HammingIndex: the native exact Hamming index class (search/hamming_index.h) exposed to JS.
+// Every argument is validated (and queries copied) before the index is touched, so a rejected
+// call changes nothing and an async search reads no JS memory.
 #include <napi.h>
 
 #include <cmath>
@@ -7,23 +8,14 @@
 #include <memory>
 
 #include "core/codes.h"
+#include "core/memory_limit.h"
+#include "js/args.h"
+#include "js/job.h"
 #include "search/hamming_index.h"
 #include "search/hamming_kernels.h"
-#include "js/js_util.h"
 
 namespace ascmh {
 namespace {
-
-constexpr double kMaxSafe = 9007199254740991.0;
-
-int64_t integer(Napi::Env env, Napi::Value v, const char* code, const std::string& what, double lo, double hi) {
-  if (!v.IsNumber()) throw_coded(env, code, what + " must be an integer");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi)
-    throw_coded(env, code, what + " must be an integer in [" + std::to_string(static_cast<int64_t>(lo)) + ", " +
-                               std::to_string(static_cast<int64_t>(hi)) + "]");
-  return static_cast<int64_t>(d);
-}
 
 // { count, bits, data: Uint8Array } with bits equal to the index's; copied with unused high bits
 // cleared, so any byte alignment is accepted.
@@ -31,27 +23,16 @@ std::vector<uint64_t> codes_in(Napi::Env env, Napi::Value value, const char* nam
   if (!value.IsObject() || value.IsTypedArray())
     throw_coded(env, "ERR_ASCMH_CODES", std::string(name) + " must be { count, bits, data: Uint8Array }");
   Napi::Object o = value.As<Napi::Object>();
-  *count = integer(env, o.Get("count"), "ERR_ASCMH_CODES", std::string(name) + ".count", 0, kMaxSafe);
-  const int64_t b = integer(env, o.Get("bits"), "ERR_ASCMH_BITS_MISMATCH", std::string(name) + ".bits", 0, kMaxSafe);
+  *count = integer_arg(env, o.Get("count"), "ERR_ASCMH_CODES", std::string(name) + ".count", 0, kMaxSafeInteger);
+  const int64_t b = integer_arg(env, o.Get("bits"), "ERR_ASCMH_BITS_MISMATCH", std::string(name) + ".bits", 0,
+                                kMaxSafeInteger);
   if (b != bits)
     throw_coded(env, "ERR_ASCMH_BITS_MISMATCH",
                 std::string(name) + " has " + std::to_string(b) + "-bit codes, the index holds " + std::to_string(bits));
   Napi::Value data = o.Get("data");
   if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
     throw_coded(env, "ERR_ASCMH_DTYPE", std::string(name) + ".data must be a Uint8Array");
-  auto bytes = data.As<Napi::Uint8Array>();
-  const int words = words_per_code(bits);
-  const int64_t needed = *count * words * 8;
-  if (static_cast<int64_t>(bytes.ByteLength()) < needed)
-    throw_coded(env, "ERR_ASCMH_CODES_LENGTH", std::string(name) + ".data holds " + std::to_string(bytes.ByteLength()) +
-                                                   " bytes, " + std::to_string(needed) + " needed");
-  std::vector<uint64_t> out(static_cast<size_t>(*count * words));
-  if (needed) std::memcpy(out.data(), bytes.Data(), static_cast<size_t>(needed));
-  if (bits % 64) {
-    const uint64_t mask = (uint64_t(1) << (bits % 64)) - 1;
-    for (int64_t i = 0; i < *count; ++i) out[i * words + words - 1] &= mask;
-  }
-  return out;
+  return codes_arg(env, data, (std::string(name) + ".data").c_str(), *count, bits);
 }
 
 int64_t id_value(Napi::Env env, Napi::Value v) {
@@ -61,7 +42,7 @@ int64_t id_value(Napi::Env env, Napi::Value v) {
     if (!lossless) throw_coded(env, "ERR_ASCMH_ID_RANGE", "ids must fit in a signed 64-bit integer");
     return id;
   }
-  if (v.IsNumber()) return integer(env, v, "ERR_ASCMH_ID_RANGE", "an id", -kMaxSafe, kMaxSafe);
+  if (v.IsNumber()) return integer_arg(env, v, "ERR_ASCMH_ID_RANGE", "an id", -kMaxSafeInteger, kMaxSafeInteger);
   throw_coded(env, "ERR_ASCMH_IDS_TYPE", "an id must be a safe integer number or a bigint");
 }
 
@@ -101,7 +82,7 @@ std::vector<int64_t> ids_in(Napi::Env env, Napi::Value value) {
       case napi_float64_array: {
         auto a = value.As<Napi::Float64Array>();
         for (size_t i = 0; i < n; ++i) {
-          if (!(std::floor(a[i]) == a[i] && std::fabs(a[i]) <= kMaxSafe))
+          if (!(std::floor(a[i]) == a[i] && std::fabs(a[i]) <= kMaxSafeInteger))
             throw_coded(env, "ERR_ASCMH_ID_RANGE", "ids must be safe integers");
           ids[i] = static_cast<int64_t>(a[i]);
         }
@@ -114,24 +95,21 @@ std::vector<int64_t> ids_in(Napi::Env env, Napi::Value value) {
     return ids;
   }
   if (value.IsArray()) {
+    // An array's length says nothing about what it holds (new Array(2 ** 32 - 1) is empty): grow
+    // as elements are read, and refuse a length the id list could not take.
     auto a = value.As<Napi::Array>();
-    ids.resize(a.Length());
-    for (uint32_t i = 0; i < a.Length(); ++i) ids[i] = id_value(env, a.Get(i));
+    const uint32_t n = a.Length();
+    require_memory(n, sizeof(int64_t), "the id list");
+    ids.reserve(std::min<uint32_t>(n, 1u << 16));
+    for (uint32_t i = 0; i < n; ++i) ids.push_back(id_value(env, a.Get(i)));
     return ids;
   }
   throw_coded(env, "ERR_ASCMH_IDS_TYPE",
               "ids must be a BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array or array");
 }
 
-Napi::Object options_in(Napi::Env env, Napi::Value v) {
-  if (!v.IsObject()) throw_coded(env, "ERR_ASCMH_OPTION", "search options must be an object");
-  return v.As<Napi::Object>();
-}
-
 int threads_in(Napi::Env env, Napi::Object o) {
-  Napi::Value t = o.Get("threads");
-  if (t.IsUndefined()) return 0;
-  return static_cast<int>(integer(env, t, "ERR_ASCMH_OPTION", "threads", 0, 4096));
+  return static_cast<int>(integer_option(env, o, "threads", 0, "ERR_ASCMH_OPTION", 0, 4096));
 }
 
 struct SearchJob {
@@ -141,9 +119,9 @@ struct SearchJob {
   bool radius = false;
   int64_t k = 0, limit = 0;
   int max_dist = 0, threads = 0;
-  SearchOutput run() const {
-    return radius ? search_radius(*snapshot, queries.data(), count, max_dist, limit, threads)
-                  : search_topk(*snapshot, queries.data(), count, k, threads);
+  SearchOutput run(const CancelToken* cancel) const {
+    return radius ? search_radius(*snapshot, queries.data(), count, max_dist, limit, threads, cancel)
+                  : search_topk(*snapshot, queries.data(), count, k, threads, cancel);
   }
 };
 
@@ -153,13 +131,15 @@ SearchJob parse_search(const Napi::CallbackInfo& info, const std::shared_ptr<con
   job.snapshot = s;
   job.radius = radius;
   job.queries = codes_in(env, info[0], "queries", s->bits, &job.count);
-  Napi::Object o = options_in(env, info[1]);
+  Napi::Object o = object_arg(env, info[1], "ERR_ASCMH_OPTION", "search options");
   if (radius) {
-    job.max_dist = static_cast<int>(integer(env, o.Get("radius"), "ERR_ASCMH_RADIUS", "radius", 0, s->bits));
-    Napi::Value limit = o.Get("limit");
-    if (!limit.IsUndefined()) job.limit = integer(env, limit, "ERR_ASCMH_LIMIT", "limit", 1, kMaxSafe);
+    job.max_dist = static_cast<int>(integer_arg(env, o.Get("radius"), "ERR_ASCMH_RADIUS", "radius", 0, s->bits));
+    job.limit = integer_option(env, o, "limit", 0, "ERR_ASCMH_LIMIT", 1, kMaxSafeInteger);
   } else {
-    job.k = integer(env, o.Get("k"), "ERR_ASCMH_K", "k", 1, kMaxSafe);
+    job.k = integer_arg(env, o.Get("k"), "ERR_ASCMH_K", "k", 1, kMaxSafeInteger);
+    // The answer holds count * min(k, size) ids and distances.
+    require_memory(static_cast<double>(job.count) * static_cast<double>(std::min<int64_t>(job.k, s->live)), 10,
+                   "the search results");
   }
   job.threads = threads_in(env, o);
   return job;
@@ -182,27 +162,6 @@ Napi::Object output_js(Napi::Env env, const SearchOutput& r, bool radius) {
   return out;
 }
 
-class SearchWorker : public Napi::AsyncWorker {
- public:
-  SearchWorker(Napi::Env env, SearchJob job)
-      : Napi::AsyncWorker(env, "ascmh:search"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      result_ = job_.run();
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(output_js(Env(), result_, job_.radius)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  SearchJob job_;
-  SearchOutput result_;
-};
-
 class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -217,21 +176,16 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
   }
 
   explicit IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
-    const int bits = static_cast<int>(integer(info.Env(), info[0], "ERR_ASCMH_BITS", "bits", 1, 1024));
+    const int bits = static_cast<int>(integer_arg(info.Env(), info[0], "ERR_ASCMH_BITS", "bits", 1, 1024));
     index_ = std::make_unique<HammingIndex>(bits);
   }
 
  private:
-  template <class F>
-  auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
-    try {
-      return body();
-    } catch (const IndexError& e) {
-      throw_coded(env, e.code(), e.what());
-    }
-  }
-
   Napi::Value Add(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&] { return add(info); });
+  }
+  Napi::Value add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int64_t count = 0;
     auto codes = codes_in(env, info[0], "codes", index_->bits(), &count);
@@ -243,19 +197,22 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
         throw_coded(env, "ERR_ASCMH_IDS_LENGTH",
                     std::to_string(ids.size()) + " ids for " + std::to_string(count) + " codes");
     }
-    guarded(env, [&] {
-      index_->add(codes.data(), count, explicit_ids ? ids.data() : nullptr);
-      return 0;
-    });
+    index_->add(codes.data(), count, explicit_ids ? ids.data() : nullptr);
     return env.Undefined();
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {
-    auto ids = ids_in(info.Env(), info[0]);
-    return Napi::Number::New(info.Env(), static_cast<double>(index_->remove(ids.data(), static_cast<int64_t>(ids.size()))));
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto ids = ids_in(info.Env(), info[0]);
+      return Napi::Number::New(info.Env(),
+                               static_cast<double>(index_->remove(ids.data(), static_cast<int64_t>(ids.size()))));
+    });
   }
 
   Napi::Value Get(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] { return get(info); });
+  }
+  Napi::Value get(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const int64_t id = id_value(env, info[0]);
     const int words = words_per_code(index_->bits());
@@ -266,43 +223,44 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
     return out;
   }
 
-  Napi::Value Search(const Napi::CallbackInfo& info) {
-    SearchJob job = parse_search(info, index_->snapshot(), false);
-    return output_js(info.Env(), job.run(), false);
-  }
-  Napi::Value SearchRadius(const Napi::CallbackInfo& info) {
-    SearchJob job = parse_search(info, index_->snapshot(), true);
-    return output_js(info.Env(), job.run(), true);
-  }
+  Napi::Value Search(const Napi::CallbackInfo& info) { return search_now(info, false); }
+  Napi::Value SearchRadius(const Napi::CallbackInfo& info) { return search_now(info, true); }
   Napi::Value SearchAsync(const Napi::CallbackInfo& info) { return queue(info, false); }
   Napi::Value SearchRadiusAsync(const Napi::CallbackInfo& info) { return queue(info, true); }
 
+  Napi::Value search_now(const Napi::CallbackInfo& info, bool radius) {
+    return guarded(info.Env(), [&] {
+      SearchJob job = parse_search(info, index_->snapshot(), radius);
+      return output_js(info.Env(), job.run(nullptr), radius);
+    });
+  }
+
   Napi::Value queue(const Napi::CallbackInfo& info, bool radius) {
-    // The snapshot is taken here, on the calling thread: the search sees the index as of this call.
-    auto* worker = new SearchWorker(info.Env(), parse_search(info, index_->snapshot(), radius));
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      // The snapshot is taken here, on the calling thread: the search sees the index as of this call.
+      auto job = std::make_shared<SearchJob>(parse_search(info, index_->snapshot(), radius));
+      JobTicket ticket(env);
+      return Job<SearchOutput>::start(
+          env, "ascmh:search", [job](const CancelToken& cancel) { return job->run(&cancel); },
+          [radius](Napi::Env e, SearchOutput& r) -> Napi::Value { return output_js(e, r, radius); }, ticket);
+    });
   }
 
   Napi::Value Save(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsString()) throw_coded(env, "ERR_ASCMH_OPTION", "path must be a string");
-    guarded(env, [&] {
-      index_->save(info[0].As<Napi::String>().Utf8Value());
-      return 0;
+    return guarded(env, [&] {
+      index_->save(path_arg(env, info[0], "path"));
+      return env.Undefined();
     });
-    return env.Undefined();
   }
 
   Napi::Value Load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsString()) throw_coded(env, "ERR_ASCMH_OPTION", "path must be a string");
-    guarded(env, [&] {
-      index_->load(info[0].As<Napi::String>().Utf8Value());
-      return 0;
+    return guarded(env, [&] {
+      index_->load(path_arg(env, info[0], "path"));
+      return env.Undefined();
     });
-    return env.Undefined();
   }
 
   Napi::Value Size(const Napi::CallbackInfo& info) {

@@ -3,7 +3,9 @@
 #include <napi.h>
 
 #include "train/ascmh.h"
-#include "js/js_util.h"
+#include "core/memory_limit.h"
+#include "core/row_source.h"
+#include "js/args.h"
 #include "features/kernel_features.h"
 #include "linalg/linalg.h"
 
@@ -18,15 +20,8 @@ std::vector<double> f64(Napi::Env env, Napi::Value v, size_t expected, const cha
   return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
 }
 
-int int_arg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
-
-template <class F>
-Napi::Value guarded(Napi::Env env, F&& body) {
-  try {
-    return body();
-  } catch (const LinalgError& e) {
-    throw_coded(env, e.code(), e.what());
-  }
+int int_arg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<int>(integer_arg(info.Env(), info[i], "ERR_ASCMH_OPTION", "a size", 0, 1 << 20));
 }
 
 // gemm(transA, transB, m, n, k, A, B) -> C = op(A) op(B)
@@ -116,13 +111,14 @@ Napi::Value RbfFeatures(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object spec = info[0].As<Napi::Object>();
   RbfKernel<double> k;
-  k.anchors = static_cast<int64_t>(number_option(spec, "count", 0));
-  k.dim = static_cast<int64_t>(number_option(spec, "dim", 0));
-  k.sigma = number_option(spec, "sigma", 1);
+  k.anchors = integer_option(env, spec, "count", 0, "ERR_ASCMH_OPTION", 1, 1 << 20);
+  k.dim = integer_option(env, spec, "dim", 0, "ERR_ASCMH_OPTION", 1, 1 << 20);
+  k.sigma = number_option(env, spec, "sigma", 1, "ERR_ASCMH_OPTION", 1e-300, 1e300);
   k.anchor_rows = f64(env, spec.Get("anchors"), (size_t)(k.anchors * k.dim), "anchors");
   k.mean = f64(env, spec.Get("mean"), (size_t)k.anchors, "mean");
   prepare_anchors(k);
-  MatrixView X = matrix_arg(env, info[1], "X");
+  MatrixView X = matrix_arg(env, info[1], "X").view;
+  if (X.cols != k.dim) throw_coded(env, "ERR_ASCMH_SHAPE", "X has the wrong number of columns");
   std::vector<double> out((size_t)(X.rows * k.anchors));
   rbf_features(k, X, 0, X.rows, out.data(), k.anchors);
   return copy_to_js(env, out);
@@ -152,6 +148,13 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
   internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));
+  }));
+  // setMemoryLimit(bytes): the budget of core/memory_limit.h (0 restores the default).
+  internal.Set("setMemoryLimit", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    set_memory_limit(static_cast<uint64_t>(integer_arg(info.Env(), info[0], "ERR_ASCMH_OPTION", "bytes", 0, kMaxSafeInteger)));
+  }));
+  internal.Set("memoryLimit", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(memory_limit()));
   }));
   internal.Set("sparseDistanceBlocks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(sparse_distance_blocks()));

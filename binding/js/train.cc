@@ -1,34 +1,33 @@
-// fit(): the whole training run on a libuv worker thread, one Promise, progress per iteration,
-// cancellation through a returned function.
+// fit(): the whole training run on a libuv thread, one Promise, progress per iteration, and a
+// cancel function. The worker never reads JS memory: the labels are copied here and the features
+// come through js/row_stream.h.
 #include <malloc.h>
 #include <napi.h>
 
-#include <atomic>
 #include <cstring>
 #include <memory>
-#include <new>
 
-#include "train/ascmh.h"
 #include "core/codes.h"
+#include "core/memory_limit.h"
 #include "encoders/kernel_hash.h"
-#include "js/js_util.h"
-#include "linalg/linalg.h"
+#include "js/args.h"
+#include "js/job.h"
+#include "js/row_stream.h"
+#include "train/ascmh.h"
 
 namespace ascmh {
 namespace {
 
 struct Inputs {
-  MatrixView image, text;
-  const uint8_t* labels = nullptr;
-  int64_t classes = 0;
-  std::vector<Napi::Reference<Napi::Value>> keep_alive;  // the borrowed typed arrays
+  std::unique_ptr<RowSource> image, text;
+  ByteMatrix labels;
 };
 
 template <class T>
 class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
  public:
   TrainWorker(Napi::Env env, Inputs inputs, TrainOptions options, Napi::Function on_progress,
-              std::shared_ptr<std::atomic<bool>> cancel)
+              std::shared_ptr<CancelToken> cancel)
       : Napi::AsyncProgressQueueWorker<IterationReport>(env, "ascmh:fit"),
         deferred_(Napi::Promise::Deferred::New(env)),
         inputs_(std::move(inputs)),
@@ -43,24 +42,18 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
 
   void Execute(const ExecutionProgress& progress) override {
     try {
-      result_ = train_ascmh<T>(inputs_.image, inputs_.text, inputs_.labels, inputs_.classes, options_,
-                               [&](const IterationReport& r) { progress.Send(&r, 1); }, cancel_.get());
+      result_ = train_ascmh<T>(*inputs_.image, *inputs_.text, inputs_.labels.data.data(), inputs_.labels.cols,
+                               options_, [&](const IterationReport& r) { progress.Send(&r, 1); }, cancel_.get());
       // Packed here, off the JS thread; OnOK only copies.
-      codes_.resize(static_cast<size_t>(inputs_.image.rows) * words_per_code(options_.bits));
-      pack_sign_columns(result_.B.data(), options_.bits, inputs_.image.rows, codes_.data());
-    } catch (const Cancelled& e) {
-      fail("ERR_ASCMH_CANCELLED", e.what());
-    } catch (const LinalgError& e) {
-      fail(e.code(), e.what());
-    } catch (const std::bad_alloc&) {
-      fail("ERR_ASCMH_OUT_OF_MEMORY", "not enough memory for this training set");
-    } catch (const std::exception& e) {
-      fail("ERR_ASCMH_INTERNAL", e.what());
+      codes_.resize(static_cast<size_t>(inputs_.image->rows()) * words_per_code(options_.bits));
+      pack_sign_columns(result_.B.data(), options_.bits, inputs_.image->rows(), codes_.data());
+    } catch (...) {
+      error_ = std::current_exception();
     }
   }
 
   void OnProgress(const IterationReport* reports, size_t count) override {
-    if (on_progress_.IsEmpty()) return;
+    if (on_progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
     Napi::Env env = Env();
     for (size_t i = 0; i < count; ++i) {
       Napi::Object o = Napi::Object::New(env);
@@ -73,16 +66,24 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
       o.Set("changedBits", static_cast<double>(reports[i].changed_bits));
       try {
         on_progress_.Call({o});
-      } catch (const Napi::Error&) {
-        cancel_->store(true);  // a throwing progress callback stops the run; its error is reported
+      } catch (const Napi::Error& e) {
+        // A throwing progress callback stops the run, and the fit rejects with what it threw.
+        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        cancel_->cancel();
+        return;
       }
     }
   }
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (!error_code_.empty()) {
-      deferred_.Reject(coded_error(env, error_code_, error_message_).Value());
+    unregister_job(env, cancel_);
+    if (!progress_error_.IsEmpty()) {
+      deferred_.Reject(progress_error_.Value());
+      return;
+    }
+    if (error_) {
+      deferred_.Reject(js_error(env, error_).Value());
       return;
     }
     Napi::Object out = Napi::Object::New(env);
@@ -101,10 +102,8 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     }
     out.Set("kernels", kernels);
     out.Set("W", W);
-    const int64_t n = inputs_.image.rows;
-    const int words = words_per_code(options_.bits);
-    auto codes = Napi::Uint8Array::New(env, static_cast<size_t>(n * words * 8));
-    std::memcpy(codes.Data(), codes_.data(), codes.ByteLength());
+    auto codes = Napi::Uint8Array::New(env, codes_.size() * 8);
+    if (!codes_.empty()) std::memcpy(codes.Data(), codes_.data(), codes.ByteLength());
     out.Set("codes", codes);
     Napi::Array history = Napi::Array::New(env, result_.history.size());
     for (uint32_t i = 0; i < result_.history.size(); ++i) {
@@ -135,83 +134,94 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  void fail(const std::string& code, const std::string& message) {
-    error_code_ = code;
-    error_message_ = message;
+  void OnError(const Napi::Error& e) override {
+    unregister_job(Env(), cancel_);
+    deferred_.Reject(e.Value());
   }
 
+ private:
   Napi::Promise::Deferred deferred_;
   Inputs inputs_;
   TrainOptions options_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
+  std::shared_ptr<CancelToken> cancel_;
   Napi::FunctionReference on_progress_;
+  Napi::Reference<Napi::Value> progress_error_;
   TrainResult<T> result_;
   std::vector<uint64_t> codes_;
-  std::string error_code_, error_message_;
+  std::exception_ptr error_;
 };
 
+TrainOptions options_arg(Napi::Env env, Napi::Value value, int64_t rows) {
+  Napi::Object o = object_arg(env, value, "ERR_ASCMH_OPTION", "options");
+  const char* code = "ERR_ASCMH_OPTION";
+  TrainOptions options;
+  options.bits = static_cast<int>(integer_option(env, o, "bits", 64, "ERR_ASCMH_BITS", 1, 1024));
+  if (options.bits >= rows)
+    throw_coded(env, "ERR_ASCMH_BITS", "bits must be at least 1 and below the number of training rows");
+  options.anchors[0] = integer_option(env, o, "imageAnchors", 1000, "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  options.anchors[1] = integer_option(env, o, "textAnchors", 1000, "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  options.lambda[0] = number_option(env, o, "lambdaImage", 0.5, code, 0, 1e300);
+  options.lambda[1] = number_option(env, o, "lambdaText", 0.5, code, 0, 1e300);
+  options.kernel_width[0] = number_option(env, o, "imageKernelWidth", 1, code, 1e-300, 1e300);
+  options.kernel_width[1] = number_option(env, o, "textKernelWidth", 1, code, 1e-300, 1e300);
+  options.alpha = number_option(env, o, "alpha", 1, code, 0, 1e300);
+  options.omega = number_option(env, o, "omega", 0.01, code, 0, 1e300);
+  options.ridge[0] = number_option(env, o, "ridgeImage", 0.1, code, 1e-300, 1e300);
+  options.ridge[1] = number_option(env, o, "ridgeText", 0.1, code, 1e-300, 1e300);
+  options.iterations = static_cast<int>(integer_option(env, o, "iterations", 10, code, 0, 10000));
+  options.tolerance = number_option(env, o, "tolerance", 1e-6, code, 0, 1e300);
+  options.seed = static_cast<uint64_t>(integer_option(env, o, "seed", 0, code, 0, kMaxSafeInteger));
+  options.keep_latent = o.Get("keepLatent").ToBoolean();
+  Napi::Value how = o.Get("initialisation");  // a testing hook, not part of the public options
+  if (how.IsString()) {
+    const std::string name = how.As<Napi::String>().Utf8Value();
+    options.initialisation = name == "drawn" ? Initialisation::drawn
+                             : name == "sampled" ? Initialisation::sampled
+                                                 : Initialisation::automatic;
+  }
+  return options;
+}
+
 // fit(image, text, labels, options, onProgress?) -> { promise, cancel }
-// The TS facade validates every argument first; these checks guard the native boundary only.
+// The TS facade validates every argument first; these checks guard the native boundary.
 Napi::Value Fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Inputs in;
-  in.image = matrix_arg(env, info[0], "image");
-  in.text = matrix_arg(env, info[1], "text");
-  int64_t label_rows = 0;
-  in.labels = byte_matrix_arg(env, info[2], "labels", &label_rows, &in.classes);
-  for (int i = 0; i < 3; ++i) in.keep_alive.push_back(Napi::Persistent(info[i].As<Napi::Object>().Get("data")));
-  if (in.image.rows != in.text.rows || in.image.rows != label_rows)
-    throw_coded(env, "ERR_ASCMH_SHAPE", "image, text and labels must have the same number of rows");
-  if (!info[3].IsObject()) throw_coded(env, "ERR_ASCMH_OPTION", "options must be an object");
-  Napi::Object o = info[3].As<Napi::Object>();
-  TrainOptions options;
-  options.bits = static_cast<int>(number_option(o, "bits", 64));
-  options.anchors[0] = static_cast<int64_t>(number_option(o, "imageAnchors", 1000));
-  options.anchors[1] = static_cast<int64_t>(number_option(o, "textAnchors", 1000));
-  options.lambda[0] = number_option(o, "lambdaImage", 0.5);
-  options.lambda[1] = number_option(o, "lambdaText", 0.5);
-  options.kernel_width[0] = number_option(o, "imageKernelWidth", 1);
-  options.kernel_width[1] = number_option(o, "textKernelWidth", 1);
-  options.alpha = number_option(o, "alpha", 1);
-  options.omega = number_option(o, "omega", 0.01);
-  options.ridge[0] = number_option(o, "ridgeImage", 0.1);
-  options.ridge[1] = number_option(o, "ridgeText", 0.1);
-  options.iterations = static_cast<int>(number_option(o, "iterations", 10));
-  options.tolerance = number_option(o, "tolerance", 1e-6);
-  options.seed = static_cast<uint64_t>(number_option(o, "seed", 0));
-  options.keep_latent = o.Get("keepLatent").ToBoolean();
-  if (o.Get("initialisation").IsString()) {  // a testing hook, not part of the public options
-    const std::string how = o.Get("initialisation").As<Napi::String>().Utf8Value();
-    options.initialisation = how == "drawn" ? Initialisation::drawn
-                             : how == "sampled" ? Initialisation::sampled
-                                                : Initialisation::automatic;
-  }
-  const bool single = o.Get("precision").IsString() && o.Get("precision").As<Napi::String>().Utf8Value() == "float32";
-  if (options.bits < 1 || options.bits >= in.image.rows)
-    throw_coded(env, "ERR_ASCMH_BITS", "bits must be at least 1 and below the number of training rows");
-  for (int m = 0; m < 2; ++m)
-    if (options.anchors[m] < 1 || options.anchors[m] > in.image.rows)
-      throw_coded(env, "ERR_ASCMH_ANCHORS", "anchors must be between 1 and the number of training rows");
+  return guarded(env, [&]() -> Napi::Value {
+    MatrixArg image = matrix_arg(env, info[0], "image");
+    MatrixArg text = matrix_arg(env, info[1], "text");
+    Inputs in;
+    in.labels = byte_matrix_arg(env, info[2], "labels");
+    const int64_t n = image.view.rows;
+    if (text.view.rows != n || in.labels.rows != n)
+      throw_coded(env, "ERR_ASCMH_SHAPE", "image, text and labels must have the same number of rows");
+    if (n == 0 || image.view.cols == 0 || text.view.cols == 0 || in.labels.cols == 0)
+      throw_coded(env, "ERR_ASCMH_EMPTY", "training needs rows, features and classes");
+    const TrainOptions options = options_arg(env, info[3], n);
+    Napi::Value precision = info[3].As<Napi::Object>().Get("precision");
+    const bool single = precision.IsString() && precision.As<Napi::String>().Utf8Value() == "float32";
+    require_memory(static_cast<double>(n) * static_cast<double>(options.anchors[0] + options.anchors[1]),
+                   single ? 4 : 8, "the kernel features of this training set");
+    Napi::Function on_progress = info[4].IsFunction() ? info[4].As<Napi::Function>() : Napi::Function();
 
-  Napi::Function on_progress = info[4].IsFunction() ? info[4].As<Napi::Function>() : Napi::Function();
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  Napi::Promise promise;
-  if (single) {
-    auto* worker = new TrainWorker<float>(env, std::move(in), options, on_progress, cancel);
-    promise = worker->promise();
-    worker->Queue();
-  } else {
-    auto* worker = new TrainWorker<double>(env, std::move(in), options, on_progress, cancel);
-    promise = worker->promise();
-    worker->Queue();
-  }
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("promise", promise);
-  out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->store(true); }, "cancel"));
-  return out;
+    JobTicket ticket(env);
+    in.image = rows_for_job(env, image, ticket.token());
+    in.text = rows_for_job(env, text, ticket.token());
+    std::shared_ptr<CancelToken> cancel = ticket.token();
+    Napi::Promise promise;
+    if (single) {
+      auto* worker = new TrainWorker<float>(env, std::move(in), options, on_progress, ticket.release());
+      promise = worker->promise();
+      worker->Queue();
+    } else {
+      auto* worker = new TrainWorker<double>(env, std::move(in), options, on_progress, ticket.release());
+      promise = worker->promise();
+      worker->Queue();
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("promise", promise);
+    out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->cancel(); }, "cancel"));
+    return out;
+  });
 }
 
 }  // namespace

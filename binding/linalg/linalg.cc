@@ -20,9 +20,9 @@ CBLAS_TRANSPOSE tr(Op op) { return op == Op::T ? CblasTrans : CblasNoTrans; }
 void check_info(const char* routine, lapack_int info, const char* meaning_positive) {
   if (info == 0) return;
   if (info < 0)
-    throw LinalgError("ERR_ASCMH_LAPACK_ARGUMENT",
+    throw CodedError("ERR_ASCMH_LAPACK_ARGUMENT",
                       std::string(routine) + ": argument " + std::to_string(-info) + " is invalid");
-  throw LinalgError(std::string("ERR_ASCMH_LAPACK_") + meaning_positive,
+  throw CodedError(std::string("ERR_ASCMH_LAPACK_") + meaning_positive,
                     std::string(routine) + " failed (info " + std::to_string(info) + ")");
 }
 

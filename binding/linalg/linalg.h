@@ -1,20 +1,12 @@
 // Thin row-major wrappers over CBLAS / LAPACKE, templated on float and double.
-// LAPACK failures become LinalgError with a stable code that the JS layer passes through.
+// LAPACK failures throw CodedError (core/error.h) with an ERR_ASCMH_LAPACK_* code.
 #pragma once
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace ascmh {
-
-class LinalgError : public std::runtime_error {
- public:
-  LinalgError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
-
- private:
-  std::string code_;
-};
 
 enum class Op { N, T };
 

@@ -1,14 +1,20 @@
 #include "search/hamming_index.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
 
 #include "core/codes.h"
-#include "search/hamming_kernels.h"
+#include "core/memory_limit.h"
 #include "core/thread_pool.h"
+#include "search/hamming_kernels.h"
 
 namespace ascmh {
 
@@ -21,10 +27,17 @@ int64_t Snapshot::id_at(int64_t position) const {
 
 namespace {
 
+// Why a search stops early: its caller cancelled it, or its results outgrew the memory limit.
+struct Stop {
+  const CancelToken* cancel = nullptr;
+  const std::atomic<bool>* too_large = nullptr;
+  bool operator()() const { return is_cancelled(cancel) || (too_large && too_large->load(std::memory_order_relaxed)); }
+};
+
 // Offers the live items at positions [lo, hi) to tops[0..q1-q0) for queries q0..q1-1. The queries
 // of a group scan one L2-sized chunk of the database before the next chunk is read from memory.
 void scan_range(const Snapshot& s, HammingScanFn scan, const uint64_t* queries, int64_t q0, int64_t q1, int64_t lo,
-                int64_t hi, std::vector<TopK>& tops) {
+                int64_t hi, std::vector<TopK>& tops, const Stop& stop) {
   const int words = s.words;
   const int64_t chunk = hamming_chunk_items(words);
   for (const SegmentView& v : s.segments) {
@@ -34,6 +47,7 @@ void scan_range(const Snapshot& s, HammingScanFn scan, const uint64_t* queries, 
     const uint8_t* dead = v.dead ? v.dead->data() : nullptr;
     for (int64_t q = q0; q < q1; ++q) tops[q - q0].set_dead(dead, v.offset);
     for (int64_t c = a; c < b; c += chunk) {
+      if (stop()) return;
       const int64_t len = std::min(chunk, b - c);
       for (int64_t q = q0; q < q1; ++q) scan(queries + q * words, codes + (c - v.offset) * words, len, words, c, tops[q - q0]);
     }
@@ -46,7 +60,7 @@ void scan_range(const Snapshot& s, HammingScanFn scan, const uint64_t* queries, 
 // into one range per thread and the per-range answers merged.
 template <class Emit>
 void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int max_dist, int threads,
-                Emit emit) {
+                const Stop& stop, Emit emit) {
   if (count == 0 || s.live == 0) return;
   const HammingScanFn scan = hamming_scan_kernel(s.bits);
   ThreadPool& pool = ThreadPool::instance();
@@ -61,7 +75,8 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
       for (int64_t g = g0; g < g1; ++g) {
         const int64_t q0 = g * group, q1 = std::min(count, q0 + group);
         for (int64_t q = q0; q < q1; ++q) tops[q - q0].reset(k, max_dist);
-        scan_range(s, scan, queries, q0, q1, 0, s.positions, tops);
+        scan_range(s, scan, queries, q0, q1, 0, s.positions, tops, stop);
+        if (stop()) return;
         for (int64_t q = q0; q < q1; ++q) {
           tops[q - q0].finish(pos, dist);
           emit(q, pos, dist);
@@ -79,10 +94,12 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t q = t / parts, part = t % parts;
       top[0].reset(k, max_dist);
-      scan_range(s, scan, queries, q, q + 1, part * step, std::min(s.positions, (part + 1) * step), top);
+      scan_range(s, scan, queries, q, q + 1, part * step, std::min(s.positions, (part + 1) * step), top, stop);
+      if (stop()) return;
       top[0].finish(pos[t], dist[t]);
     }
   }, static_cast<int>(workers));
+  if (stop()) return;
   for (int64_t q = 0; q < count; ++q) {
     // Parts cover ascending positions, so a stable sort by distance restores (distance, position).
     std::vector<std::pair<uint16_t, int64_t>> all;
@@ -103,35 +120,50 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
 
 }  // namespace
 
-SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads) {
+SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
+                         const CancelToken* cancel) {
   SearchOutput out;
   out.queries = count;
   out.k = std::min(k, s.live);
   out.ids.resize(static_cast<size_t>(count * out.k));
   out.distances.resize(static_cast<size_t>(count * out.k));
   if (out.k == 0) return out;
-  run_search(s, queries, count, out.k, s.bits, threads,
+  run_search(s, queries, count, out.k, s.bits, threads, Stop{cancel, nullptr},
              [&](int64_t q, const std::vector<int64_t>& pos, const std::vector<uint16_t>& dist) {
                for (size_t j = 0; j < pos.size(); ++j) {
                  out.ids[q * out.k + j] = s.id_at(pos[j]);
                  out.distances[q * out.k + j] = dist[j];
                }
              });
+  check_cancelled(cancel);
   return out;
 }
 
 SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t count, int radius, int64_t limit,
-                           int threads) {
+                           int threads, const CancelToken* cancel) {
   SearchOutput out;
   out.queries = count;
   std::vector<std::vector<int64_t>> ids(static_cast<size_t>(count));
   std::vector<std::vector<uint16_t>> dists(static_cast<size_t>(count));
-  run_search(s, queries, count, limit > 0 ? limit : TopK::kUnlimited, radius, threads,
+  // Each result costs 10 bytes in the answer (8 for the id, 2 for the distance) and as much again
+  // while it is collected.
+  const int64_t max_results = static_cast<int64_t>(memory_limit() / 20);
+  std::atomic<int64_t> results{0};
+  std::atomic<bool> too_large{false};
+  run_search(s, queries, count, limit > 0 ? limit : TopK::kUnlimited, radius, threads, Stop{cancel, &too_large},
              [&](int64_t q, const std::vector<int64_t>& pos, const std::vector<uint16_t>& dist) {
+               if (results.fetch_add(static_cast<int64_t>(pos.size())) + static_cast<int64_t>(pos.size()) > max_results) {
+                 too_large = true;
+                 return;
+               }
                ids[q].resize(pos.size());
                for (size_t j = 0; j < pos.size(); ++j) ids[q][j] = s.id_at(pos[j]);
                dists[q] = dist;
              });
+  check_cancelled(cancel);
+  if (too_large)
+    fail("ERR_ASCMH_TOO_LARGE", "the radius search found more results than fit in the memory limit; lower the radius "
+                                "or set a limit per query");
   out.offsets.assign(static_cast<size_t>(count) + 1, 0);
   for (int64_t q = 0; q < count; ++q) out.offsets[q + 1] = out.offsets[q] + static_cast<int64_t>(ids[q].size());
   out.ids.reserve(static_cast<size_t>(out.offsets[count]));
@@ -200,12 +232,12 @@ void HammingIndex::add(const uint64_t* codes, int64_t count, const int64_t* ids)
     batch.reserve(static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) {
       if (map_.count(ids[i]) || !batch.insert(ids[i]).second)
-        throw IndexError("ERR_ASCMH_DUPLICATE_ID", "id " + std::to_string(ids[i]) + " is already in the index");
+        throw CodedError("ERR_ASCMH_DUPLICATE_ID", "id " + std::to_string(ids[i]) + " is already in the index");
       new_ids[i] = ids[i];
       if (ids[i] >= next_auto) next_auto = ids[i] == INT64_MAX ? ids[i] : ids[i] + 1;
     }
   } else {
-    if (next_auto > INT64_MAX - count) throw IndexError("ERR_ASCMH_ID_RANGE", "automatic ids would overflow int64");
+    if (next_auto > INT64_MAX - count) throw CodedError("ERR_ASCMH_ID_RANGE", "automatic ids would overflow int64");
     for (int64_t i = 0; i < count; ++i) new_ids[i] = next_auto++;
   }
 
@@ -364,8 +396,35 @@ struct File {
   }
 };
 
-[[noreturn]] void io_error(const std::string& what, const std::string& path) {
-  throw IndexError("ERR_ASCMH_IO", what + " " + path + ": " + std::strerror(errno));
+[[noreturn]] void io_error(const std::string& what, const std::string& path, int error = errno) {
+  throw CodedError("ERR_ASCMH_IO", what + " " + path + ": " + std::strerror(error));
+}
+
+// The temporary file of a save: removed unless it was renamed into place.
+struct TemporaryFile {
+  std::string path;
+  int fd = -1;
+  bool committed = false;
+  ~TemporaryFile() {
+    if (fd >= 0) ::close(fd);
+    if (!committed && !path.empty()) ::unlink(path.c_str());
+  }
+};
+
+std::string directory_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void write_all(int fd, const void* data, size_t bytes, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::write(fd, p, std::min<size_t>(bytes, size_t(1) << 30));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) io_error("cannot write", path);
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
@@ -373,17 +432,20 @@ struct File {
 void HammingIndex::save(const std::string& path) const {
   auto s = snapshot();
   const int words = s->words;
-  File out;
-  out.f = std::fopen(path.c_str(), "wb");
-  if (!out.f) io_error("cannot open", path);
+  TemporaryFile tmp;
+  static std::atomic<uint64_t> serial{0};
+  tmp.path = directory_of(path) + "/." + path.substr(path.find_last_of('/') + 1) + ".tmp-" +
+             std::to_string(::getpid()) + "-" + std::to_string(serial++);
+  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (tmp.fd < 0) io_error("cannot open", path);
   unsigned char header[kHeaderBytes] = {};
-  if (std::fwrite(header, 1, kHeaderBytes, out.f) != kHeaderBytes) io_error("cannot write", path);
+  write_all(tmp.fd, header, kHeaderBytes, path);
   Checksum sum;
   std::vector<uint64_t> buffer;
   auto write = [&](const uint64_t* w, size_t n) {
     sum.update(w, n);
     sum.count(n);
-    if (std::fwrite(w, sizeof(uint64_t), n, out.f) != n) io_error("cannot write", path);
+    write_all(tmp.fd, w, n * sizeof(uint64_t), path);
   };
   // Live codes, then live ids, both in insertion order.
   for (int pass = 0; pass < 2; ++pass)
@@ -417,13 +479,20 @@ void HammingIndex::save(const std::string& path) const {
   std::memcpy(header + 32, &payload, 8);
   const uint64_t hsum = header_checksum(header);
   std::memcpy(header + 40, &hsum, 8);
-  if (std::fseek(out.f, 0, SEEK_SET) != 0 || std::fwrite(header, 1, kHeaderBytes, out.f) != kHeaderBytes)
-    io_error("cannot write", path);
-  if (std::fclose(out.f) != 0) {
-    out.f = nullptr;
-    io_error("cannot write", path);
+  if (::lseek(tmp.fd, 0, SEEK_SET) != 0) io_error("cannot write", path);
+  write_all(tmp.fd, header, kHeaderBytes, path);
+  if (::fsync(tmp.fd) != 0) io_error("cannot write", path);
+  const int fd = tmp.fd;
+  tmp.fd = -1;
+  if (::close(fd) != 0) io_error("cannot write", path);
+  if (::rename(tmp.path.c_str(), path.c_str()) != 0) io_error("cannot write", path);
+  tmp.committed = true;
+  // The rename itself survives a crash once the directory is flushed.
+  const int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
-  out.f = nullptr;
 }
 
 void HammingIndex::load(const std::string& path) {
@@ -433,8 +502,8 @@ void HammingIndex::load(const std::string& path) {
   unsigned char header[kHeaderBytes];
   const size_t got = std::fread(header, 1, kHeaderBytes, in.f);
   if (got >= 8 && std::memcmp(header, kMagic, 8) != 0)
-    throw IndexError("ERR_ASCMH_INDEX_FORMAT", path + " is not an ascmh Hamming index file");
-  if (got < kHeaderBytes) throw IndexError("ERR_ASCMH_INDEX_TRUNCATED", path + " is truncated (incomplete header)");
+    throw CodedError("ERR_ASCMH_INDEX_FORMAT", path + " is not an ascmh Hamming index file");
+  if (got < kHeaderBytes) throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " is truncated (incomplete header)");
   uint32_t version, bits;
   uint64_t count, payload, hsum;
   int64_t next_auto;
@@ -444,22 +513,22 @@ void HammingIndex::load(const std::string& path) {
   std::memcpy(&next_auto, header + 24, 8);
   std::memcpy(&payload, header + 32, 8);
   std::memcpy(&hsum, header + 40, 8);
-  if (hsum != header_checksum(header)) throw IndexError("ERR_ASCMH_INDEX_CORRUPT", path + ": header checksum mismatch");
+  if (hsum != header_checksum(header)) throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": header checksum mismatch");
   if (version != kVersion)
-    throw IndexError("ERR_ASCMH_INDEX_VERSION", path + " has format version " + std::to_string(version) +
+    throw CodedError("ERR_ASCMH_INDEX_VERSION", path + " has format version " + std::to_string(version) +
                                                     ", this build reads version " + std::to_string(kVersion));
   if (bits < 1 || bits > 1024 || count > (uint64_t(1) << 40))
-    throw IndexError("ERR_ASCMH_INDEX_CORRUPT", path + ": header values out of range");
+    throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": header values out of range");
   const int words = words_per_code(static_cast<int>(bits));
   const uint64_t expected = kHeaderBytes + count * (static_cast<uint64_t>(words) + 1) * 8;
   if (std::fseek(in.f, 0, SEEK_END) != 0) io_error("cannot read", path);
   const long size = std::ftell(in.f);
   if (size < 0 || std::fseek(in.f, static_cast<long>(kHeaderBytes), SEEK_SET) != 0) io_error("cannot read", path);
   if (static_cast<uint64_t>(size) < expected)
-    throw IndexError("ERR_ASCMH_INDEX_TRUNCATED", path + " is truncated: " + std::to_string(size) + " bytes, " +
+    throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " is truncated: " + std::to_string(size) + " bytes, " +
                                                       std::to_string(expected) + " expected");
   if (static_cast<uint64_t>(size) > expected)
-    throw IndexError("ERR_ASCMH_INDEX_CORRUPT", path + " has " + std::to_string(size - expected) + " trailing bytes");
+    throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + " has " + std::to_string(size - expected) + " trailing bytes");
 
   auto seg = std::make_shared<Segment>();
   seg->codes.resize(count * words);
@@ -471,19 +540,39 @@ void HammingIndex::load(const std::string& path) {
     for (size_t at = 0; at < n; at += piece) {
       const size_t len = std::min(piece, n - at);
       if (std::fread(dst + at, sizeof(uint64_t), len, in.f) != len)
-        throw IndexError("ERR_ASCMH_INDEX_TRUNCATED", path + " ended early");
+        throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " ended early");
       sum.update(dst + at, len);
       sum.count(len);
     }
   };
   read(seg->codes.data(), seg->codes.size());
   read(reinterpret_cast<uint64_t*>(seg->ids.data()), seg->ids.size());
-  if (sum.value() != payload) throw IndexError("ERR_ASCMH_INDEX_CORRUPT", path + ": data checksum mismatch");
+  if (sum.value() != payload) throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": data checksum mismatch");
   if (bits % 64) {
     const uint64_t mask = (uint64_t(1) << (bits % 64)) - 1;
     for (uint64_t i = 0; i < count; ++i)
       if (seg->codes[i * words + words - 1] & ~mask)
-        throw IndexError("ERR_ASCMH_INDEX_CORRUPT", path + ": code bits set beyond the code width");
+        throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": code bits set beyond the code width");
+  }
+
+  // The checksum guards against accidents only: check what add() guarantees, so a forged file
+  // cannot make automatic ids collide.
+  if (next_auto < 0) throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": negative next automatic id");
+  if (count) {
+    const int64_t* ids = seg->ids.data();
+    bool increasing = true;
+    for (uint64_t i = 1; i < count && increasing; ++i) increasing = ids[i - 1] < ids[i];
+    int64_t largest = ids[count - 1];
+    if (!increasing) {
+      std::vector<int64_t> sorted(ids, ids + count);
+      std::sort(sorted.begin(), sorted.end());
+      if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": an id occurs more than once");
+      largest = sorted.back();
+    }
+    if (largest >= next_auto && !(largest == INT64_MAX && next_auto == INT64_MAX))
+      throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": the next automatic id " + std::to_string(next_auto) +
+                                                  " is already taken");
   }
 
   auto next = std::make_shared<Snapshot>();

@@ -8,22 +8,15 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "core/cancel.h"
+#include "core/error.h"
+
 namespace ascmh {
-
-class IndexError : public std::runtime_error {
- public:
-  IndexError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
-
- private:
-  std::string code_;
-};
 
 // Leaves new elements uninitialised on resize: load reads straight into them without first
 // zeroing 2M x 16 bytes.
@@ -75,11 +68,14 @@ struct SearchOutput {
   std::vector<uint16_t> distances;
 };
 
-// Top-k: k results per query (k capped at the live size), by (distance, insertion order).
-SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads);
-// Every item within radius (at most limit per query, the first in the same order).
+// Top-k: k results per query (k capped at the live size), by (distance, insertion order). The
+// caller checks that count * k results fit in memory (core/memory_limit.h).
+SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
+                         const CancelToken* cancel = nullptr);
+// Every item within radius (at most limit per query, the first in the same order). Throws
+// ERR_ASCMH_TOO_LARGE as soon as the results outgrow the memory limit.
 SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t count, int radius, int64_t limit,
-                           int threads);
+                           int threads, const CancelToken* cancel = nullptr);
 
 class HammingIndex {
  public:
@@ -89,13 +85,16 @@ class HammingIndex {
 
   // codes: count x words words with unused high bits already zero. ids null = automatic ids, which
   // continue after the largest id the index has seen (0, 1, 2, ... when only automatic ids are used).
-  // Throws IndexError and changes nothing on a duplicate id.
+  // Throws CodedError and changes nothing on a duplicate id.
   void add(const uint64_t* codes, int64_t count, const int64_t* ids);
   int64_t remove(const int64_t* ids, int64_t count);  // returns how many were present
   bool get(int64_t id, uint64_t* code_out);
 
+  // Writes a temporary file beside `path`, flushes it and renames it over `path`: a failed save
+  // leaves the previous file as it was.
   void save(const std::string& path) const;
   // Replaces the whole content (bits included) with the file's; on any error nothing changes.
+  // Refuses a file whose ids repeat or whose next automatic id is already taken.
   void load(const std::string& path);
 
  private:

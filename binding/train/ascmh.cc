@@ -493,7 +493,7 @@ bool block_factor(const Problem<T>& P, std::vector<double>& R, int& rank) {
   for (int64_t j = 0; j < K; ++j) top = std::max(top, U[(size_t)j * K + j]);
   try {
     cholesky_upper<double>((int)K, U.data());
-  } catch (const LinalgError&) {
+  } catch (const CodedError&) {
     return false;
   }
   // dpotrf only fails on a pivot <= 0; rounding can leave a singular Gram a tiny positive one.
@@ -573,15 +573,15 @@ void sample_initial_products(Problem<T>& P, Rng& rng) {
   P.Y0Y0.assign(Y0Y0.begin(), Y0Y0.end());
 }
 
-void check_cancel(const std::atomic<bool>* cancel) {
-  if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+void check_cancel(const CancelToken* cancel) {
+  if (is_cancelled(cancel)) fail("ERR_ASCMH_CANCELLED", "training was cancelled");
 }
 
 // Y0 (n x r) drawn explicitly in row chunks and kept (for keepLatent), then centred; with
 // mu = Y0^T 1 / n the centred products are Y0^T Phi^T (Phi is centred: Phi 1 = 0),
 // Y0^T G^T - mu (G 1)^T and Y0^T Y0 - n mu mu^T.
 template <class T>
-void draw_initial_products(Problem<T>& P, Rng& rng, const std::atomic<bool>* cancel) {
+void draw_initial_products(Problem<T>& P, Rng& rng, const CancelToken* cancel) {
   const int64_t n = P.n, K = P.K;
   const int r = P.r, c = P.c;
   const uint64_t seed = rng.next();
@@ -637,7 +637,7 @@ std::vector<double> group_sums(const Problem<T>& P) {
 // Phi^T B^T (K x r) from row chunks of Phi, each chunk of B converted to T for the GEMM: K n r.
 template <class T>
 void features_times_codes_direct(const Problem<T>& P, const State<T>& S, std::vector<T>& out,
-                                 const std::atomic<bool>* cancel) {
+                                 const CancelToken* cancel) {
   const int64_t n = P.n, K = P.K;
   const int r = P.r;
   std::vector<T> chunk;
@@ -661,7 +661,7 @@ void features_times_codes_direct(const Problem<T>& P, const State<T>& S, std::ve
 // K r per tied item) instead of K n r.
 template <class T>
 void features_times_codes_grouped(const Problem<T>& P, const State<T>& S, std::vector<T>& out,
-                                  const std::atomic<bool>* cancel) {
+                                  const CancelToken* cancel) {
   const int64_t n = P.n, K = P.K, u = P.groups;
   const int r = P.r;
   std::vector<T> sign((size_t)r * u);
@@ -697,19 +697,19 @@ void features_times_codes_grouped(const Problem<T>& P, const State<T>& S, std::v
 }  // namespace
 
 template <class T>
-TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
+TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* labels, int64_t classes,
                            const TrainOptions& o, const std::function<void(const IterationReport&)>& progress,
-                           const std::atomic<bool>* cancel) {
+                           const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
   TrainResult<T> result;
   Rng rng(o.seed);
   Problem<T> P;
-  P.n = image.rows;
+  P.n = image.rows();
   P.r = o.bits;
   P.c = static_cast<int>(classes);
   const int64_t n = P.n;
   const int r = P.r, c = P.c;
-  const MatrixView* views[2] = {&image, &text};
+  RowSource* views[2] = {&image, &text};
   for (int m = 0; m < 2; ++m) {
     P.k[m] = o.anchors[m];
     P.offset[m] = m == 0 ? 0 : P.k[0];
@@ -753,14 +753,12 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   auto t0 = clock::now();
   P.PhiT = LargeArray<T>((size_t)n * K);
   for (int m = 0; m < 2; ++m) {
-    {
-      BlasLaneGuard lane;
-      result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
-    }
+    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
     for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
-      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
       const int64_t b1 = std::min(n, b0 + kLaneRows);
-      rbf_features(result.kernels[m], *views[m], b0, b1, P.PhiT.data() + b0 * K + P.offset[m], K);
+      const MatrixView rows = views[m]->block(b0, b1);  // before the lane: the JS thread may copy it
+      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
+      rbf_features(result.kernels[m], rows, 0, b1 - b0, P.PhiT.data() + b0 * K + P.offset[m], K);
       check_cancel(cancel);
     }
   }
@@ -926,12 +924,12 @@ TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, cons
   return result;
 }
 
-template TrainResult<double> train_ascmh<double>(const MatrixView&, const MatrixView&, const uint8_t*, int64_t,
+template TrainResult<double> train_ascmh<double>(RowSource&, RowSource&, const uint8_t*, int64_t,
                                                  const TrainOptions&,
                                                  const std::function<void(const IterationReport&)>&,
-                                                 const std::atomic<bool>*);
-template TrainResult<float> train_ascmh<float>(const MatrixView&, const MatrixView&, const uint8_t*, int64_t,
+                                                 const CancelToken*);
+template TrainResult<float> train_ascmh<float>(RowSource&, RowSource&, const uint8_t*, int64_t,
                                                const TrainOptions&, const std::function<void(const IterationReport&)>&,
-                                               const std::atomic<bool>*);
+                                               const CancelToken*);
 
 }  // namespace ascmh

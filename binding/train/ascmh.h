@@ -7,14 +7,14 @@
 // then costs O(r K^2 + r n + r u c + r^3) for u groups instead of O(r K n), and the result is the
 // same V, R, M, B as the page's steps. V itself is built only on request (keep_latent).
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "core/cancel.h"
+#include "core/row_source.h"
 #include "features/kernel_features.h"
-#include "core/matrix_view.h"
 
 namespace ascmh {
 
@@ -55,14 +55,10 @@ struct TrainResult {
   double seconds_features = 0, seconds_iterations = 0, seconds_hash = 0;
 };
 
-class Cancelled : public std::exception {
- public:
-  const char* what() const noexcept override { return "training was cancelled"; }
-};
-
+// image and text are read once, in blocks (never while the BLAS lane is held); labels is n x classes.
 template <class T>
-TrainResult<T> train_ascmh(const MatrixView& image, const MatrixView& text, const uint8_t* labels, int64_t classes,
+TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* labels, int64_t classes,
                            const TrainOptions& options, const std::function<void(const IterationReport&)>& progress,
-                           const std::atomic<bool>* cancel);
+                           const CancelToken* cancel);
 
 }  // namespace ascmh

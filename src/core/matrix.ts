@@ -48,7 +48,11 @@ function checkShape(m: unknown, name: string): { rows: number; cols: number; dat
   return { rows, cols, data };
 }
 
-/** Checks a feature matrix: shape, dtype, non-empty, every value finite. */
+/**
+ * Checks a feature matrix: shape, dtype, non-empty, every value finite. Returns a snapshot
+ * `{ rows, cols, data }`: each property is read once, so a getter cannot hand the native side an
+ * array other than the one checked here.
+ */
 export function validateMatrix(m: unknown, name: string, options: { allowEmpty?: boolean } = {}): Matrix {
   const { rows, cols, data } = checkShape(m, name);
   if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
@@ -64,10 +68,10 @@ export function validateMatrix(m: unknown, name: string, options: { allowEmpty?:
     const row = Math.floor(bad / cols);
     fail('ERR_ASCMH_NON_FINITE', `${name} has a non-finite value (${data[bad]}) at row ${row}, column ${bad - row * cols}`);
   }
-  return m as Matrix;
+  return { rows, cols, data };
 }
 
-/** Checks a 0/1 label matrix. Rows without any label are allowed. */
+/** Checks a 0/1 label matrix (a snapshot, as validateMatrix). Rows without any label are allowed. */
 export function validateLabels(m: unknown, name: string): LabelMatrix {
   const { rows, cols, data } = checkShape(m, name);
   if (!(data instanceof Uint8Array)) fail('ERR_ASCMH_DTYPE', `${name}.data must be a Uint8Array of 0/1`);
@@ -82,7 +86,7 @@ export function validateLabels(m: unknown, name: string): LabelMatrix {
       fail('ERR_ASCMH_LABELS', `${name} must hold 0 or 1; found ${data[i]} at row ${row}, column ${i - row * cols}`);
     }
   }
-  return m as LabelMatrix;
+  return { rows, cols, data };
 }
 
 /**
@@ -109,19 +113,40 @@ export function validateCodes(c: unknown, name: string, bits?: number): Codes {
   return { count: codes.count, bits: codes.bits as number, data };
 }
 
-/** The rows [start, stop) of a matrix, sharing its memory. */
-export function sliceRows<M extends Matrix | LabelMatrix>(m: M, start: number, stop: number): M {
-  return { ...m, rows: stop - start, data: m.data.subarray(start * m.cols, stop * m.cols) } as M;
+function checkRowsOf(m: unknown, what: string): { rows: number; cols: number; data: Matrix['data'] | LabelMatrix['data'] } {
+  const { rows, cols, data } = checkShape(m, what);
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Uint8Array)) {
+    fail('ERR_ASCMH_DTYPE', `${what}.data must be a Float32Array, Float64Array or Uint8Array`);
+  }
+  if (data.length !== rows * cols) fail('ERR_ASCMH_SHAPE', `${what}.data has ${data.length} values but rows * cols = ${rows * cols}`);
+  return { rows, cols, data };
 }
 
-/** The listed rows of a matrix, copied. */
-export function pickRows<M extends Matrix | LabelMatrix>(m: M, indices: ArrayLike<number>): M {
-  const Ctor = m.data.constructor as new (n: number) => M['data'];
-  const out = new Ctor(indices.length * m.cols);
-  for (let i = 0; i < indices.length; i++) {
-    out.set(m.data.subarray(indices[i] * m.cols, (indices[i] + 1) * m.cols), i * m.cols);
+/** The rows [start, stop) of a matrix, sharing its memory. */
+export function sliceRows<M extends Matrix | LabelMatrix>(m: M, start: number, stop: number): M {
+  const { rows, cols, data } = checkRowsOf(m, 'matrix');
+  if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop < start || stop > rows) {
+    fail('ERR_ASCMH_ROWS', `rows [${start}, ${stop}) are not a range within 0..${rows}`);
   }
-  return { rows: indices.length, cols: m.cols, data: out } as M;
+  return { rows: stop - start, cols, data: data.subarray(start * cols, stop * cols) } as M;
+}
+
+/** The listed rows of a matrix, copied; every index must be an integer row of the matrix. */
+export function pickRows<M extends Matrix | LabelMatrix>(m: M, indices: ArrayLike<number>): M {
+  const { rows, cols, data } = checkRowsOf(m, 'matrix');
+  if (indices === null || typeof indices !== 'object' || !Number.isSafeInteger(indices.length)) {
+    fail('ERR_ASCMH_ROWS', 'row indices must be an array of integers');
+  }
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    if (!Number.isInteger(r) || r < 0 || r >= rows) fail('ERR_ASCMH_ROWS', `row index ${String(r)} (position ${i}) is outside 0..${rows - 1}`);
+  }
+  const Ctor = data.constructor as new (n: number) => M['data'];
+  const out = new Ctor(indices.length * cols);
+  for (let i = 0; i < indices.length; i++) {
+    out.set(data.subarray(indices[i] * cols, (indices[i] + 1) * cols), i * cols);
+  }
+  return { rows: indices.length, cols, data: out } as M;
 }
 
 /** The code bits of item i as +1/-1 values. */

@@ -26,7 +26,13 @@ function load(): NativeAddon {
   const mode = process.env.ASCMH_NATIVE;
   if (mode === 'prebuild') return loadPrebuild();
   if (mode === 'build') return require(join(packageRoot, 'build', 'Release', 'ascmh.node'));
+  // AddressSanitizer + UBSan build of scripts/sanitize/build.sh (run through scripts/sanitize/test.sh).
+  if (mode === 'sanitize') return require(join(packageRoot, 'build-sanitize', 'Sanitize', 'ascmh.node'));
   return require('node-gyp-build')(packageRoot);
 }
 
 export const native: NativeAddon = load();
+
+// process.exit() waits for native work in progress (libuv joins its threads): cancel this
+// environment's jobs first, so exit waits only for the block each one is in.
+process.once('exit', () => native.cancelAll());

@@ -4,7 +4,20 @@ import { fail } from '../core/errors.js';
 import type { LabelMatrix, Matrix } from '../core/matrix.js';
 import { pickRows, sliceRows } from '../core/matrix.js';
 import type { TrainingData } from '../train/model.js';
+import { checkPath } from '../core/paths.js';
 import { readNpy } from '../io/npy.js';
+
+/** Typed arrays above this many elements are refused before they are allocated. */
+const MAX_ELEMENTS = 2 ** 31;
+
+function checkSizes(what: string, sizes: Record<string, unknown>, dims: [number, number][]): void {
+  for (const [k, v] of Object.entries(sizes)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('ERR_ASCMH_OPTION', `${what}: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  for (const [a, b] of dims) {
+    if (a * b > MAX_ELEMENTS) fail('ERR_ASCMH_TOO_LARGE', `${what}: ${a} x ${b} values is more than the ${MAX_ELEMENTS} this generator makes`);
+  }
+}
 
 export interface Dataset extends TrainingData {
   name: string;
@@ -52,10 +65,11 @@ export interface SyntheticOptions {
  * classes and also resolve fine structure, so mAP rises with code length.
  */
 export function synthetic(options: SyntheticOptions = {}): TrainingData {
+  if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'synthetic: options must be an object');
   const { n = 2000, classes = 10, imageDim = 128, textDim = 32, multiLabel = false, seed = 0, noise = 1 } = options;
-  for (const [k, v] of Object.entries({ n, classes, imageDim, textDim })) {
-    if (!Number.isInteger(v) || v < 1) fail('ERR_ASCMH_OPTION', `synthetic: ${k} must be a positive integer`);
-  }
+  checkSizes('synthetic', { n, classes, imageDim, textDim }, [[n, imageDim], [n, textDim], [n, classes]]);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail('ERR_ASCMH_OPTION', 'synthetic: seed must be a finite number');
+  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) fail('ERR_ASCMH_OPTION', 'synthetic: noise must be a finite number >= 0');
   const rng = new SeededRandom(seed);
   const latentDim = 24;
   const prototypes = Array.from({ length: classes }, () => Float64Array.from({ length: latentDim }, () => rng.gaussian()));
@@ -105,7 +119,11 @@ function project(z: Float64Array, map: Float64Array, dim: number, out: Float32Ar
 
 /** Splits a synthetic or in-memory set: the last `queries` rows are queries, the rest train and database. */
 export function splitQueries(data: TrainingData, queries: number): { train: TrainingData; query: TrainingData } {
+  if (data === null || typeof data !== 'object' || data.labels === null || typeof data.labels !== 'object') {
+    fail('ERR_ASCMH_NOT_MATRIX', 'splitQueries needs { image, text, labels }');
+  }
   const n = data.labels.rows;
+  if (data.image?.rows !== n || data.text?.rows !== n) fail('ERR_ASCMH_SHAPE', 'image, text and labels must have the same rows');
   if (!Number.isInteger(queries) || queries < 1 || queries >= n) fail('ERR_ASCMH_OPTION', `queries must be from 1 to ${n - 1}`);
   const cut = n - queries;
   const part = (a: number, b: number): TrainingData => ({
@@ -116,15 +134,13 @@ export function splitQueries(data: TrainingData, queries: number): { train: Trai
   return { train: part(0, cut), query: part(cut, n) };
 }
 
-function range(r: { start: number; stop: number }): number[] {
-  return Array.from({ length: r.stop - r.start }, (_, i) => r.start + i);
-}
 
 /**
  * Reads a dataset folder: img.npy, txt.npy, labels.npy (row-aligned) and split.json with
  * { train, query, database } as { start, stop } ranges or index lists.
  */
 export async function loadDataset(dir: string): Promise<Dataset> {
+  checkPath(dir, 'dataset folder');
   // One at a time, so a missing file is reported in a fixed order.
   const img = await readNpy(join(dir, 'img.npy'));
   const txt = await readNpy(join(dir, 'txt.npy'));
@@ -147,17 +163,30 @@ export async function loadDataset(dir: string): Promise<Dataset> {
   if (image.rows !== text.rows || image.rows !== labels.rows) {
     fail('ERR_ASCMH_DATASET', `row counts differ: img ${image.rows}, txt ${text.rows}, labels ${labels.rows}`);
   }
+  if (split === null || typeof split !== 'object' || Array.isArray(split)) fail('ERR_ASCMH_DATASET', `${join(dir, 'split.json')} must hold an object { train, query, database }`);
   const part = (key: string): number[] => {
     const v = split[key];
-    const rows = Array.isArray(v) ? v : v && Number.isInteger(v.start) && Number.isInteger(v.stop) ? range(v) : fail('ERR_ASCMH_DATASET', `split.json has no valid '${key}'`);
-    if (rows.some((r: number) => !Number.isInteger(r) || r < 0 || r >= image.rows)) fail('ERR_ASCMH_DATASET', `split.json '${key}' has rows outside 0..${image.rows - 1}`);
+    const where = `${join(dir, 'split.json')}: '${key}'`;
+    let rows: number[];
+    if (Array.isArray(v)) {
+      rows = v;
+      if (rows.some((r: unknown) => !Number.isInteger(r) || (r as number) < 0 || (r as number) >= image.rows)) fail('ERR_ASCMH_DATASET', `${where} has rows outside 0..${image.rows - 1}`);
+    } else if (v !== null && typeof v === 'object' && Number.isInteger(v.start) && Number.isInteger(v.stop)) {
+      // Checked before the range is built: a stop of 5e9 must not become a 5e9-element array.
+      if (v.start < 0 || v.stop > image.rows || v.start > v.stop) fail('ERR_ASCMH_DATASET', `${where} is [${v.start}, ${v.stop}), not a range within 0..${image.rows}`);
+      rows = Array.from({ length: v.stop - v.start }, (_, i) => v.start + i);
+    } else {
+      fail('ERR_ASCMH_DATASET', `${where} must be a { start, stop } range or a list of rows`);
+    }
+    if (rows.length === 0) fail('ERR_ASCMH_DATASET', `${where} is empty`);
     return rows;
   };
   return { name: basename(dir), image, text, labels, split: { train: part('train'), query: part('query'), database: part('database') } };
 }
 
-/** The rows of a dataset part. */
+/** The rows of a dataset part (each an integer row of the set). */
 export function selectRows(data: TrainingData, rows: number[]): TrainingData {
+  if (data === null || typeof data !== 'object') fail('ERR_ASCMH_NOT_MATRIX', 'selectRows needs { image, text, labels }');
   return { image: pickRows(data.image, rows), text: pickRows(data.text, rows), labels: pickRows(data.labels, rows) };
 }
 
@@ -177,11 +206,11 @@ export interface NusWideLikeOptions {
  * available here; this keeps their shape, sparsity and multi-label structure for scaling work.
  */
 export function nusWideLike(options: NusWideLikeOptions = {}): TrainingData {
+  if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'nusWideLike: options must be an object');
   const { n = 10000, concepts = 10, imageDim = 500, textDim = 1000, seed = 0 } = options;
   if (concepts !== 10 && concepts !== 21) fail('ERR_ASCMH_OPTION', 'nusWideLike: concepts must be 10 or 21');
-  for (const [k, v] of Object.entries({ n, imageDim, textDim })) {
-    if (!Number.isInteger(v) || v < 1) fail('ERR_ASCMH_OPTION', `nusWideLike: ${k} must be a positive integer`);
-  }
+  checkSizes('nusWideLike', { n, imageDim, textDim }, [[n, imageDim], [n, textDim]]);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail('ERR_ASCMH_OPTION', 'nusWideLike: seed must be a finite number');
   const rng = new SeededRandom(seed);
   // Zipf-like concept frequencies: the commonest concept about 15x the rarest.
   const weight = Array.from({ length: concepts }, (_, c) => 1 / (c + 1) ** 0.9);

@@ -2,6 +2,7 @@ import { ASCMH } from '../train/ascmh.js';
 import type { TrainingData } from '../train/model.js';
 import type { AscmhOptions } from '../train/ascmh-options.js';
 import { type Protocol, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
+import { fail } from '../core/errors.js';
 
 export interface ExperimentSpec {
   train: TrainingData;
@@ -63,6 +64,14 @@ function averageCurves(runs: RetrievalCurves[]): AveragedCurves {
 
 /** Trains at every code length with seeds 0..seeds-1 and reports mean mAP of both tasks. */
 export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRow[]> {
+  if (spec === null || typeof spec !== 'object') fail('ERR_ASCMH_OPTION', 'runExperiment needs a spec object');
+  if (!Number.isInteger(spec.seeds) || spec.seeds < 1 || spec.seeds > 10000) {
+    fail('ERR_ASCMH_OPTION', `seeds must be an integer from 1 to 10000, got ${String(spec.seeds)}`);
+  }
+  if (!Array.isArray(spec.bits) || spec.bits.length === 0) fail('ERR_ASCMH_BITS', 'bits must be a non-empty list of code lengths');
+  if (spec.protocol !== 'train-codes' && spec.protocol !== 'encoded') {
+    fail('ERR_ASCMH_OPTION', `protocol must be 'train-codes' or 'encoded', got ${String(spec.protocol)}`);
+  }
   const rows: ExperimentRow[] = [];
   for (const bits of spec.bits) {
     const i2t: number[] = [], t2i: number[] = [], seconds: number[] = [];

@@ -1,10 +1,11 @@
 // Output files appear whole or not at all: data goes to a temporary file beside the target, which
 // is flushed and renamed over it only when complete. A failed, cancelled or interrupted run
 // leaves the target as it was and removes the temporary file.
-import { rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fail } from '../core/errors.js';
+import { checkPath } from '../core/paths.js';
 
 const pending = new Set<string>();
 let exitHookInstalled = false;
@@ -33,15 +34,21 @@ export class AtomicFile {
   ) {}
 
   static async create(path: string): Promise<AtomicFile> {
+    checkPath(path);
     installExitHook();
     const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+    // Created synchronously and registered at once: an exit while an asynchronous open was still
+    // in flight on the thread pool would create the file after the exit hook had run.
+    pending.add(temporary);
     let file: FileHandle;
     try {
-      file = await open(temporary, 'wx');
+      closeSync(openSync(temporary, 'wx'));
+      file = await open(temporary, 'r+');
     } catch (err) {
+      pending.delete(temporary);
+      rmSync(temporary, { force: true });
       cannotWrite(path, err);
     }
-    pending.add(temporary);
     return new AtomicFile(path, temporary, file);
   }
 

@@ -7,7 +7,8 @@
 import { open, stat } from 'node:fs/promises';
 import { AtomicFile } from './atomic-file.js';
 import { fail } from '../core/errors.js';
-import { type Codes, bytesPerCode } from '../core/matrix.js';
+import { type Codes, bytesPerCode, validateCodes } from '../core/matrix.js';
+import { checkPath } from '../core/paths.js';
 import { NpyRowReader, npyHeader } from './npy.js';
 
 export type CodesFormat = 'npy' | 'raw';
@@ -16,8 +17,15 @@ export function rowBytes(bits: number): number {
   return Math.ceil(bits / 8);
 }
 
+function checkBits(bits: unknown): number {
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > 65535) {
+    fail('ERR_ASCMH_BITS', `bits must be an integer from 1 to 65535, got ${typeof bits === 'string' ? `'${bits}'` : String(bits)}`);
+  }
+  return bits;
+}
+
 export function codesFormatOf(path: string): CodesFormat {
-  return path.toLowerCase().endsWith('.npy') ? 'npy' : 'raw';
+  return typeof path === 'string' && path.toLowerCase().endsWith('.npy') ? 'npy' : 'raw';
 }
 
 /** Packed codes as rows of ceil(bits/8) bytes (the padding to 64-bit words dropped). */
@@ -58,6 +66,9 @@ export class CodesFileWriter {
   ) {}
 
   static async create(path: string, count: number, bits: number, format = codesFormatOf(path)): Promise<CodesFileWriter> {
+    checkPath(path);
+    checkBits(bits);
+    if (!Number.isSafeInteger(count) || count < 0) fail('ERR_ASCMH_CODES', `count must be a non-negative integer, got ${String(count)}`);
     const out = await AtomicFile.create(path);
     const writer = new CodesFileWriter(out, count, bits);
     if (format === 'npy') await out.write(npyHeader('uint8', [count, rowBytes(bits)]));
@@ -65,6 +76,7 @@ export class CodesFileWriter {
   }
 
   async write(codes: Codes): Promise<void> {
+    codes = validateCodes(codes, 'codes');
     if (codes.bits !== this.bits) fail('ERR_ASCMH_BITS_MISMATCH', `${this.out.path}: ${codes.bits}-bit codes written to a ${this.bits}-bit file`);
     if (this.written + codes.count > this.count) fail('ERR_ASCMH_CODES_LENGTH', `${this.out.path}: more than the ${this.count} codes announced`);
     await this.out.write(codesToRows(codes));
@@ -86,6 +98,7 @@ export class CodesFileWriter {
 
 /** Writes codes in the format the extension names (.npy, anything else raw). */
 export async function writeCodesFile(path: string, codes: Codes, format = codesFormatOf(path)): Promise<void> {
+  codes = validateCodes(codes, 'codes');  // before the file exists: too few bytes must not become zeros
   const writer = await CodesFileWriter.create(path, codes.count, codes.bits, format);
   try {
     await writer.write(codes);
@@ -98,7 +111,8 @@ export async function writeCodesFile(path: string, codes: Codes, format = codesF
 
 /** Reads a code file written by writeCodesFile (or by numpy / FAISS tools in the same layout). */
 export async function readCodesFile(path: string, bits: number, format = codesFormatOf(path)): Promise<Codes> {
-  const row = rowBytes(bits);
+  checkPath(path);
+  const row = rowBytes(checkBits(bits));
   if (format === 'npy') {
     const reader = await NpyRowReader.open(path);
     try {

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { type Dataset, loadDataset } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
+import { checkPath } from '../core/paths.js';
 import { listMatVariables, readMat } from './mat.js';
 import type { LabelMatrix, Matrix } from '../core/matrix.js';
 import { readNpy } from './npy.js';
@@ -26,6 +27,7 @@ interface RawMatrix {
 }
 
 async function readRaw(path: string, variable: string | undefined, what: string): Promise<RawMatrix> {
+  checkPath(path, `${what} path`);
   if (isMat(path)) {
     if (!variable) fail('ERR_ASCMH_OPTION', `${path}: name the ${what} variable of this .mat file`);
     return (await readMat(path, [variable])).get(variable)!;
@@ -124,6 +126,7 @@ export async function loadMatDataset(path: string, variables: MatDatasetVariable
 
 /** A dataset folder (img.npy, txt.npy, labels.npy, split.json) or a .mat file. */
 export async function openDataset(source: string, variables?: MatDatasetVariables): Promise<Dataset> {
+  checkPath(source, 'dataset path');
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(source)).isDirectory();

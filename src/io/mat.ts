@@ -4,6 +4,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import type { Dataset, Entity, OutputData } from 'h5wasm/node';
 import { AscmhError, fail } from '../core/errors.js';
+import { checkPath } from '../core/paths.js';
 
 export interface MatMatrix {
   name: string;
@@ -75,6 +76,7 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
 const HDF5_OFFSET = 512;
 
 async function openMatSource(path: string): Promise<MatSource> {
+  checkPath(path, '.mat path');
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

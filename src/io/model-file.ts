@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
 import { AscmhError, fail } from '../core/errors.js';
+import { checkPath } from '../core/paths.js';
 import type { HashFunctionParameters, ModelState } from '../train/model.js';
 
 const MAGIC = Buffer.from('ASCMHMDL', 'latin1');
@@ -20,6 +21,7 @@ function kindOf(a: Float64Array | Float32Array | Uint8Array): ArrayKind {
 }
 
 export async function writeModelFile(path: string, state: ModelState): Promise<void> {
+  checkPath(path, 'model path');
   const arrays: [string, Float64Array | Float32Array | Uint8Array][] = [];
   const hashMeta: Record<string, Omit<HashFunctionParameters, 'anchors' | 'mean' | 'W'>> = {};
   for (const m of ['image', 'text'] as const) {
@@ -66,6 +68,7 @@ function corrupt(path: string, why: string): never {
 }
 
 export async function readModelFile(path: string): Promise<ModelState> {
+  checkPath(path, 'model path');
   let file: Buffer;
   try {
     file = await readFile(path);
@@ -94,6 +97,8 @@ function parseModel(file: Buffer, path: string): ModelState {
   if (!createHash('sha256').update(body).digest().equals(file.subarray(file.length - DIGEST))) {
     corrupt(path, 'checksum mismatch (truncated or modified)');
   }
+  // The checksum detects accidents; anyone can recompute it. Everything below is checked as if
+  // the file were hostile: every size, type and value the encoder will use as an index or a count.
   const headerLength = file.readUInt32LE(12);
   if (16 + headerLength > body.length) corrupt(path, 'header runs past the end');
   let header;
@@ -102,42 +107,81 @@ function parseModel(file: Buffer, path: string): ModelState {
   } catch {
     corrupt(path, 'header is not JSON');
   }
-  if (!header || !Array.isArray(header.sections) || !header.options || !Number.isInteger(header.options.bits) || !header.trainingCodes) {
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.sections) || header.options === null || typeof header.options !== 'object' || header.trainingCodes === null || typeof header.trainingCodes !== 'object') {
     corrupt(path, 'header lacks sections, options or training codes');
   }
+  const bits = header.options.bits;
+  if (!isCount(bits, 1, 1024)) corrupt(path, `bits ${String(bits)} is not an integer from 1 to 1024`);
+  const precision = header.options.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') corrupt(path, `unknown precision ${String(precision)}`);
+  const floatKind: ArrayKind = precision;
   const prefix = 16 + Math.ceil(headerLength / 8) * 8;
-  const arrays = new Map<string, Float64Array | Float32Array | Uint8Array>();
+  const sections = new Map<string, Section>();
   for (const s of header.sections as Section[]) {
-    const Ctor = CTOR[s.kind];
-    if (!Ctor || !Number.isInteger(s.offset) || !Number.isInteger(s.length) || s.offset < 0 || s.length < 0) corrupt(path, `bad section ${s.name}`);
-    const start = prefix + s.offset;
-    const bytes = s.length * Ctor.BYTES_PER_ELEMENT;
-    if (start + bytes > body.length) corrupt(path, `section ${s.name} runs past the end`);
-    // Copy into a fresh, aligned buffer: the file buffer may not be 8-byte aligned.
-    const out = new Ctor(s.length);
-    new Uint8Array(out.buffer).set(body.subarray(start, start + bytes));
-    arrays.set(s.name, out);
+    if (s === null || typeof s !== 'object' || typeof s.name !== 'string') corrupt(path, 'a section without a name');
+    if (!Object.hasOwn(CTOR, s.kind) || !isCount(s.offset, 0, body.length) || !isCount(s.length, 0, body.length)) corrupt(path, `bad section ${s.name}`);
+    if (sections.has(s.name)) corrupt(path, `section ${s.name} appears twice`);
+    if (prefix + s.offset + s.length * CTOR[s.kind].BYTES_PER_ELEMENT > body.length) corrupt(path, `section ${s.name} runs past the end`);
+    sections.set(s.name, s);
   }
-  const need = (name: string) => arrays.get(name) ?? corrupt(path, `missing section ${name}`);
-  const hashOf = (m: 'image' | 'text'): HashFunctionParameters => {
-    const meta = header.hash?.[m] ?? corrupt(path, `missing ${m} hash function`);
-    const h = { ...meta, anchors: need(`${m}.anchors`), mean: need(`${m}.mean`), W: need(`${m}.W`) } as HashFunctionParameters;
-    const bits = header.options.bits;
-    if (h.anchors.length !== h.count * h.dim || h.mean.length !== h.count || h.W.length !== h.count * bits) {
-      corrupt(path, `${m} hash function sizes are inconsistent`);
-    }
-    return h;
+  // A section of the kind and length the header implies, copied into an aligned array.
+  const need = (name: string, kind: ArrayKind, length: number) => {
+    const s = sections.get(name) ?? corrupt(path, `missing section ${name}`);
+    if (s.kind !== kind) corrupt(path, `section ${name} is ${s.kind}, expected ${kind}`);
+    if (s.length !== length) corrupt(path, `section ${name} has ${s.length} values, expected ${length}`);
+    const Ctor = CTOR[kind];
+    const out = new Ctor(length);
+    const start = prefix + s.offset;
+    new Uint8Array(out.buffer).set(body.subarray(start, start + length * Ctor.BYTES_PER_ELEMENT));
+    return out;
   };
-  const codes = need('trainingCodes') as Uint8Array;
-  const { count, bits } = header.trainingCodes;
-  if (codes.length !== count * Math.ceil(bits / 64) * 8) corrupt(path, 'training codes have the wrong size');
+  const finite = (a: Float64Array | Float32Array, name: string) => {
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) corrupt(path, `section ${name} holds a non-finite value`);
+    return a;
+  };
+  const hashOf = (m: 'image' | 'text'): HashFunctionParameters => {
+    const meta = header.hash?.[m];
+    if (meta === null || typeof meta !== 'object') corrupt(path, `missing ${m} hash function`);
+    const { count, dim, sigma } = meta;
+    if (!isCount(count, 1, 2 ** 24) || !isCount(dim, 1, 2 ** 24)) corrupt(path, `${m} hash function has ${String(count)} anchors of dimension ${String(dim)}`);
+    if (count * (dim + bits + 1) > 2 ** 31) corrupt(path, `${m} hash function is larger than the file`);
+    if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma) || (precision === 'float32' && !(Math.fround(sigma) > 0 && Number.isFinite(Math.fround(sigma))))) {
+      corrupt(path, `${m} kernel width ${String(sigma)} is not a positive number`);
+    }
+    return {
+      count,
+      dim,
+      sigma,
+      anchors: finite(need(`${m}.anchors`, floatKind, count * dim) as Float64Array | Float32Array, `${m}.anchors`),
+      mean: finite(need(`${m}.mean`, floatKind, count) as Float64Array | Float32Array, `${m}.mean`),
+      W: finite(need(`${m}.W`, floatKind, count * bits) as Float64Array | Float32Array, `${m}.W`),
+    };
+  };
+  const { count } = header.trainingCodes;
+  if (header.trainingCodes.bits !== bits) corrupt(path, `training codes have ${String(header.trainingCodes.bits)} bits, the model ${bits}`);
+  if (!isCount(count, 0, body.length)) corrupt(path, `training code count ${String(count)} is not valid`);
+  const codes = need('trainingCodes', 'uint8', count * Math.ceil(bits / 64) * 8) as Uint8Array;
+  if (bits % 64) {
+    // Bits above the code length must be zero: every distance kernel relies on it.
+    const stride = Math.ceil(bits / 64) * 8, used = bits % 64;
+    for (let i = 0; i < count; i++) {
+      for (let b = used; b < 64; b++) {
+        const byte = i * stride + stride - 8 + (b >> 3);
+        if (codes[byte] & (1 << (b & 7))) corrupt(path, `training code ${i} has bits set beyond its ${bits} bits`);
+      }
+    }
+  }
   return {
     options: header.options,
     image: hashOf('image'),
     text: hashOf('text'),
     trainingCodes: { count, bits, data: codes },
-    history: header.history ?? [],
+    history: Array.isArray(header.history) ? header.history : [],
     converged: Boolean(header.converged),
     seconds: header.seconds,
   };
+}
+
+function isCount(v: unknown, lo: number, hi: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 }

@@ -3,6 +3,7 @@
 // data in memory), or row block by row block for inputs larger than memory should hold.
 import { type FileHandle, open } from 'node:fs/promises';
 import { fail } from '../core/errors.js';
+import { checkPath } from '../core/paths.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'uint8';
 
@@ -70,8 +71,35 @@ function checkBody(header: NpyHeader, available: number, path: string): void {
 }
 
 function toCOrder(header: NpyHeader, data: NpyData): NpyData {
-  // Only 2-D Fortran arrays need reordering; 1-D ones are the same either way.
-  return header.fortranOrder && header.shape.length === 2 ? transpose(data, header.shape[1], header.shape[0]) : data;
+  if (!header.fortranOrder || header.shape.filter((d) => d > 1).length < 2) return data;  // same in either order
+  if (header.shape.length === 2) return transpose(data, header.shape[1], header.shape[0]);
+  return fortranToC(data, header.shape);
+}
+
+/** Any-dimensional Fortran order (first index fastest) to C order (last index fastest). */
+function fortranToC<A extends NpyData>(a: A, shape: number[]): A {
+  const out = new (a.constructor as new (n: number) => A)(a.length);
+  const k = shape.length;
+  const stride = new Array<number>(k);  // Fortran stride of each axis
+  for (let j = 0, s = 1; j < k; j++) {
+    stride[j] = s;
+    s *= shape[j];
+  }
+  const index = new Array<number>(k).fill(0);
+  let from = 0;
+  for (let c = 0; c < a.length; c++) {
+    out[c] = a[from];
+    // Advance the C-order odometer (last axis fastest), keeping the Fortran offset in step.
+    for (let j = k - 1; j >= 0; j--) {
+      if (++index[j] < shape[j]) {
+        from += stride[j];
+        break;
+      }
+      from -= (shape[j] - 1) * stride[j];
+      index[j] = 0;
+    }
+  }
+  return out;
 }
 
 export function parseNpy(buf: Uint8Array, path = '<buffer>'): NpyArray {
@@ -89,6 +117,7 @@ function transpose<A extends NpyData>(a: A, rows: number, cols: number): A {
 }
 
 async function openForReading(path: string): Promise<FileHandle> {
+  checkPath(path);
   try {
     return await open(path, 'r');
   } catch (err) {
@@ -200,10 +229,19 @@ export function npyHeader(dtype: NpyDtype, shape: number[]): Buffer {
 }
 
 export function dtypeOf(data: NpyData): NpyDtype {
-  return data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'uint8';
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Uint8Array) return 'uint8';
+  fail('ERR_ASCMH_DTYPE', `.npy data must be a Float32Array, Float64Array or Uint8Array, got ${Object.prototype.toString.call(data).slice(8, -1)}`);
 }
 
-/** Serialises a 1-D or 2-D array as .npy version 1.0 (C order). */
+/** Serialises an array as .npy version 1.0 (C order); the shape must hold exactly its values. */
 export function encodeNpy(data: NpyData, shape: number[]): Buffer {
-  return Buffer.concat([npyHeader(dtypeOf(data), shape), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+  const dtype = dtypeOf(data);
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    fail('ERR_ASCMH_SHAPE', `a .npy shape is a non-empty list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) fail('ERR_ASCMH_SHAPE', `shape (${shape.join(', ')}) holds ${count} values, the data has ${data.length}`);
+  return Buffer.concat([npyHeader(dtype, shape), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
 }

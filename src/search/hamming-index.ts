@@ -2,6 +2,7 @@
 import { callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
+import { checkPath } from '../core/paths.js';
 
 /**
  * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
@@ -120,7 +121,7 @@ export class HammingIndex {
   }
 
   #load(path: string): void {
-    if (typeof path !== 'string') fail('ERR_ASCMH_OPTION', 'path must be a string');
+    checkPath(path, 'index path');
     callNative(() => this.#native.load(path));
   }
 
@@ -181,9 +182,12 @@ export class HammingIndex {
     return callNativeAsync(() => this.#native.searchRadiusAsync(checked, options));
   }
 
-  /** Writes the index (versioned header, checksums) to `path`. */
+  /**
+   * Writes the index (versioned header, checksums) to `path`: a temporary file beside it, flushed
+   * and renamed over it, so a failed save leaves the previous file as it was.
+   */
   save(path: string): void {
-    if (typeof path !== 'string') fail('ERR_ASCMH_OPTION', 'path must be a string');
+    checkPath(path, 'index path');
     callNative(() => this.#native.save(path));
   }
 

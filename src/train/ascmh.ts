@@ -1,7 +1,7 @@
 import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import { native, type NativeAddon } from '../core/native.js';
-import { type AscmhOptions, type FitControl, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
+import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
 import { readModelFile, writeModelFile } from '../io/model-file.js';
 import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
 
@@ -39,23 +39,41 @@ export class ASCMH implements CrossModalHashModel {
       fail('ERR_ASCMH_SHAPE', `image, text and labels must have the same rows; got ${image.rows}, ${text.rows} and ${labels.rows}`);
     }
     const resolved = resolveOptions(options, image.rows);
+    if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, signal }');
     const { signal, onProgress, keepLatent, initialisation } = control;
     if (initialisation !== undefined && initialisation !== 'drawn' && initialisation !== 'sampled') {
       fail('ERR_ASCMH_OPTION', `initialisation must be 'drawn' or 'sampled', got ${String(initialisation)}`);
     }
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
     if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
 
+    // What the progress callback throws ends the fit, which then rejects with that error.
+    let progressError: { error: unknown } | undefined;
+    let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
+    const progress = onProgress && ((p: FitProgress) => {
+      if (progressError) return;
+      try {
+        onProgress(p);
+      } catch (error) {
+        progressError = { error };
+        job?.cancel();
+      }
+    });
     const started = performance.now();
-    const job = native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent), initialisation }, onProgress);
-    const abort = () => job.cancel();
+    job = callNative(() => native.fit(image, text, labels, { ...resolved, keepLatent: Boolean(keepLatent), initialisation }, progress));
+    const abort = () => job!.cancel();
     signal?.addEventListener('abort', abort, { once: true });
     let raw: NativeAddon;
     try {
-      raw = await callNativeAsync(() => job.promise);
+      raw = await callNativeAsync(() => job!.promise);
+    } catch (err) {
+      if (progressError) throw progressError.error;
+      throw err;
     } finally {
       signal?.removeEventListener('abort', abort);
     }
+    if (progressError) throw progressError.error;
     const total = (performance.now() - started) / 1000;
     const hashOf = (m: 0 | 1): HashFunctionParameters => ({
       count: raw.kernels[m].count,
@@ -104,14 +122,18 @@ export class ASCMH implements CrossModalHashModel {
 
   /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
   encode(modality: Modality, features: Matrix): Codes {
-    const encoder = this.encoder(modality, features);
-    return { count: features.rows, bits: this.bits, data: callNative(() => encoder.encode(features)) };
+    const [encoder, checked] = this.encoder(modality, features);
+    return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
   }
 
-  /** Encodes on a native thread; use it for large batches or from a server. */
+  /**
+   * Encodes on a native thread; use it for large batches or from a server. The rows are copied
+   * for the native thread block by block, so the input may be changed or released meanwhile
+   * (a buffer that is detached or resized fails the call with ERR_ASCMH_INPUT_CHANGED).
+   */
   async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
-    const encoder = this.encoder(modality, features);
-    return { count: features.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(features)) };
+    const [encoder, checked] = this.encoder(modality, features);
+    return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
   }
 
   /** Writes the model atomically (temporary file, then rename). */
@@ -129,16 +151,16 @@ export class ASCMH implements CrossModalHashModel {
 
   private encoder(modality: Modality, features: Matrix) {
     const hash = this.hashFunction(modality);
-    validateMatrix(features, `${modality} features`, { allowEmpty: true });
-    if (features.cols !== hash.dim) {
-      fail('ERR_ASCMH_SHAPE', `${modality} features have ${features.cols} columns; this model was trained on ${hash.dim}`);
+    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true });
+    if (checked.cols !== hash.dim) {
+      fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${hash.dim}`);
     }
     let encoder = this.encoders[modality];
     if (!encoder) {
-      encoder = new native.Encoder({ ...hash, bits: this.bits });
+      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits }));
       this.encoders[modality] = encoder;
     }
-    return encoder!;
+    return [encoder!, checked] as const;
   }
 }
 
