@@ -99,6 +99,7 @@ MapResult mean_average_precision(const RetrievalSet& queries, const RetrievalSet
   result.ap.assign(static_cast<size_t>(queries.count), 0.0);
   const int words = words_per_code(o.bits);
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
+    if (is_cancelled(cancel)) return;  // before the scratch is allocated
     ApScratch w;
     w.dist.resize(static_cast<size_t>(database.count));
     w.rel_dist.resize(static_cast<size_t>(database.count));
@@ -190,6 +191,7 @@ TopNResult precision_recall_at_n(const RetrievalSet& queries, const RetrievalSet
   std::vector<double> prec(static_cast<size_t>(queries.count) * G), rec(prec.size());
   std::vector<uint8_t> use(static_cast<size_t>(queries.count), 1);
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
+    if (is_cancelled(cancel)) return;
     QueryScan s;
     std::vector<int64_t> below(static_cast<size_t>(o.bits) + 2), rel_below(below.size());
     // need[d]: (items wanted at distance d, grid index), for the grid points whose list ends inside d.
@@ -258,6 +260,7 @@ RadiusCurve precision_recall_by_radius(const RetrievalSet& queries, const Retrie
   std::vector<double> prec(static_cast<size_t>(queries.count) * R), rec(prec.size());
   std::vector<uint8_t> use(static_cast<size_t>(queries.count), 1);
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
+    if (is_cancelled(cancel)) return;
     QueryScan s;
     for (int64_t q = b; q < e && !is_cancelled(cancel); ++q) {
       s.run(queries.codes + q * words, queries.labels + q * o.label_words, database, o);

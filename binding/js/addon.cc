@@ -1,6 +1,10 @@
 // Module entry: each concern registers its own functions.
 #include <napi.h>
 
+#include <cstdlib>
+#include <string>
+
+#include "features/kernel_features.h"
 #include "search/hamming_kernels.h"
 #include "linalg/linalg.h"
 #include "source_hash.h"
@@ -29,7 +33,17 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// ASCMH_KERNELS=generic starts with the portable kernels (the sanitizer run of scripts/sanitize).
+void choose_kernels_from_environment() {
+  const char* kernels = std::getenv("ASCMH_KERNELS");
+  if (kernels && std::string(kernels) == "generic") {
+    ascmh::set_hamming_kernel("generic");
+    ascmh::set_feature_kernel("baseline");
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  choose_kernels_from_environment();
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   ascmh::InitEnvironment(env, exports);
   ascmh::InitTrain(env, exports);

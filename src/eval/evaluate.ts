@@ -26,7 +26,7 @@ export interface MapResult {
 function nativeArgs(input: MapInput) {
   const args = retrievalArgs(input, 'evaluation');
   const top = input.top ?? 0;
-  if (!Number.isInteger(top) || top < 0) fail('ERR_ASCMH_OPTION', 'top must be a non-negative integer (0 = all)');
+  if (!Number.isSafeInteger(top) || top < 0) fail('ERR_ASCMH_OPTION', `top must be a non-negative safe integer (0 = all), got ${String(top)}`);
   return { ...args, top };
 }
 

@@ -77,7 +77,7 @@ export function retrievalArgs(input: RetrievalMetricsInput, what: string) {
 const nativeArgs = (input: RetrievalMetricsInput) => retrievalArgs(input, 'metrics');
 
 function checkNs(ns: unknown): ReadonlyArray<number> {
-  if (!Array.isArray(ns) || ns.length === 0 || !ns.every((n) => Number.isInteger(n) && n >= 1)) {
+  if (!Array.isArray(ns) || ns.length === 0 || !ns.every((n) => Number.isSafeInteger(n) && n >= 1)) {
     fail('ERR_ASCMH_OPTION', 'ns must be a non-empty array of positive integers');
   }
   return ns;

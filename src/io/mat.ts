@@ -268,6 +268,14 @@ const FLAG_LOGICAL = 0x200;
 
 /** The bytes from which listing reads a variable's header: enough for its flags, dims and name. */
 const HEADER_PEEK_BYTES = 512;
+/** 512 compressed bytes inflate to at most about 530 KB. */
+const PEEK_INFLATE_LIMIT = 1 << 20;
+
+/** The most bytes a compressed matrix of this shape can inflate to: values (or sparse triplets) plus headers. */
+function inflateLimit(header: MatrixHeader): number {
+  const shape = matrixShape(header.dims) ?? [0, 0];
+  return Math.min(2 ** 31, shape[0] * shape[1] * 16 + shape[1] * 8 + PEEK_INFLATE_LIMIT);
+}
 
 function dataView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -359,17 +367,18 @@ async function listLevel5(path: string, handle: FileHandle, size: number, little
     const start = offset + 8;
     if (byteCount > size - start) bad(where, `truncated: the element needs ${byteCount} bytes, ${size - start} are left`);
     if (type !== MI_MATRIX && type !== MI_COMPRESSED) bad(where, `unexpected element type ${type} (a variable is miMATRIX or miCOMPRESSED)`);
-    const body = (context: string, peek: boolean) => level5Body(context, handle, path, start, byteCount, type === MI_COMPRESSED, littleEndian, peek);
+    const body = (context: string, peek: boolean, limit?: number) => level5Body(context, handle, path, start, byteCount, type === MI_COMPRESSED, littleEndian, peek, limit);
 
     let peeked = await body(where, true);
     let header = parseMatrixHeader(where, peeked.bytes, littleEndian);
     if (!header && !peeked.complete) {
-      peeked = await body(where, false);
+      peeked = await body(where, false, 64 << 20);  // a header longer than 512 bytes: a long name, many dims
       header = parseMatrixHeader(where, peeked.bytes, littleEndian);
     }
     if (!header) bad(where, 'truncated array header');
     // A nameless matrix is MATLAB's subsystem data (class and function handle internals), not a variable.
-    if (header.name !== '') variables.push(level5Variable(`${path}: variable '${header.name}'`, header, (context) => body(context, false), littleEndian));
+    const limit = inflateLimit(header);
+    if (header.name !== '') variables.push(level5Variable(`${path}: variable '${header.name}'`, header, (context) => body(context, false, limit), littleEndian));
     // A miMATRIX byte count includes the padding of its parts; compressed elements have none (as scipy and MATLAB read them).
     offset = start + byteCount;
   }
@@ -393,17 +402,18 @@ function level5Variable(where: string, header: MatrixHeader, wholeBody: (where: 
  * With `peek`, only its first bytes, enough for the header; `complete` says whether that is all of it.
  */
 async function level5Body(where: string, handle: FileHandle, path: string, start: number, byteCount: number, compressed: boolean,
-  littleEndian: boolean, peek: boolean): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  littleEndian: boolean, peek: boolean, maxInflated = PEEK_INFLATE_LIMIT): Promise<{ bytes: Uint8Array; complete: boolean }> {
   const length = peek ? Math.min(byteCount, HEADER_PEEK_BYTES) : byteCount;
   const stored = await readAt(handle, path, start, length);
   const complete = length === byteCount;
   if (!compressed) return { bytes: stored, complete };
   let inflated: Buffer;
   try {
-    // A prefix of the stream inflates as far as it goes when flushed instead of finished.
-    inflated = inflateSync(stored, complete ? {} : { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    // A prefix of the stream inflates as far as it goes when flushed instead of finished. The
+    // output is capped by what the matrix can need: a small file must not inflate to gigabytes.
+    inflated = inflateSync(stored, { maxOutputLength: maxInflated, ...(complete ? {} : { finishFlush: zlibConstants.Z_SYNC_FLUSH }) });
   } catch (err) {
-    bad(where, `corrupted compressed data (${errorText(err)})`);
+    bad(where, `corrupted compressed data, or more data than a ${'matrix of its size'} holds (${errorText(err)})`);
   }
   if (inflated.length < 8) {
     if (complete) bad(where, 'compressed element holds no data element');

@@ -1,5 +1,6 @@
 // ascmh train / encode / search, run as a user would, checked against in-process and naive
 // computations; every bad input is one stderr line and exit code 2, and no output is half-written.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { codesToRows, readCodesFile } from '../../src/io/codes-file.js';
 import { selectRows } from '../../src/data/datasets.js';
 import { loadDataset } from '../../src/data/datasets.js';
 import { encodeNpy, readNpy } from '../../src/io/npy.js';
-import { run, runAndSignal, syntheticFolder, tempDir, userError } from '../helpers/cli.js';
+import { cli, run, runAndSignal, syntheticFolder, tempDir, userError } from '../helpers/cli.js';
 import { hamming } from '../helpers/hamming-reference.js';
 
 const SMALL = ['--image-anchors', '60', '--text-anchors', '60'];
@@ -123,6 +124,26 @@ describe('ascmh encode', () => {
     expect(r.signalled).toBe(true);
     expect(r.code).toBe(130);
     expect(readdirSync(dir)).toEqual(['big.npy']);
+  });
+
+  it('a second Ctrl-C leaves at once, without waiting for the batch being encoded (issue 10, item 9)', async () => {
+    const dir = tempDir();
+    // 2,000 anchors over 256-D rows: one 200,000-row batch is seconds of native work.
+    const heavy = await ASCMH.fit(datasets.synthetic({ n: 2000, imageDim: 256, seed: 3 }), { bits: 32, imageAnchors: 2000 });
+    await heavy.save(join(dir, 'heavy.ascmh'));
+    const rows = 200_000, X = new Float32Array(rows * 256);
+    for (let i = 0; i < X.length; i++) X[i] = (i % 89) / 89;
+    writeFileSync(join(dir, 'big.npy'), encodeNpy(X, [rows, 256]));
+    const child = spawn(process.execPath, [cli, 'encode', '--model', join(dir, 'heavy.ascmh'), '--modality', 'image', '--input', join(dir, 'big.npy'), '--out', join(dir, 'codes.npy'), '--batch-rows', String(rows)], { stdio: 'ignore' });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((r) => setTimeout(r, 2500));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = Date.now();
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(Date.now() - second).toBeLessThan(process.env.ASCMH_NATIVE === 'sanitize' ? 4500 : 1500);
+    expect(readdirSync(dir).sort()).toEqual(['big.npy', 'heavy.ascmh']);
   });
 
   it('a model trained for other feature sizes: one line naming the file, no output', async () => {

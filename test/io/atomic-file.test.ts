@@ -50,3 +50,22 @@ describe('atomic files', () => {
     expect(readdirSync(d)).toEqual([]);
   });
 });
+
+describe('no temporary file survives an exit right after a save starts (issue 10, item 10)', () => {
+  it('process.exit() in the same tick as model.save and writeCodesFile, or just after', async () => {
+    const { runScript } = await import('../helpers/child.js');
+    const { scratchDir } = await import('../helpers/temp.js');
+    for (const delay of ['', 'await new Promise((r) => setImmediate(r));', 'await new Promise((r) => setTimeout(r, 2));']) {
+      const d = scratchDir();
+      const r = await runScript(`
+        const { ASCMH, datasets, writeCodesFile } = lib;
+        const model = await ASCMH.fit(datasets.synthetic({ n: 200, seed: 1 }), { bits: 16, imageAnchors: 30, textAnchors: 30 });
+        model.save(${JSON.stringify(join(d, 'm.ascmh'))});
+        writeCodesFile(${JSON.stringify(join(d, 'c.npy'))}, model.trainingCodes);
+        ${delay}
+        process.exit(0);`);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    }
+  });
+});

@@ -365,3 +365,20 @@ describe.each(FILES)('damaged %s', (label, path) => {
     }
   });
 });
+
+describe('decompression bombs (issue 10: a small file must not inflate to gigabytes)', () => {
+  it('a compressed 2x1 matrix that inflates to 200 MB is refused, not allocated', async () => {
+    const le = true;
+    const real = matrix(le, 'Z', MX.DOUBLE, [2, 1], [element(MI.DOUBLE, encode(MI.DOUBLE, [1, 2], le), le)]);
+    // The matrix, then 200 MB of zeros in the same compressed stream (about 200 KB on disk).
+    const bomb = deflateSync(Buffer.concat([real, Buffer.alloc(200 << 20)]), { level: 9 });
+    const file = level5File(le, [Buffer.concat([tag(MI.COMPRESSED, bomb.length, le), bomb])]);
+    expect(file.length).toBeLessThan(1 << 20);
+    const path = await scratchFile('bomb.mat', file);
+    const before = process.memoryUsage().rss;
+    const err = await matError(readMat(path));
+    expect(err.code).toBe('ERR_ASCMH_MAT');
+    expect(err.message).toMatch(/compressed/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 << 20);
+  });
+});
