@@ -7,6 +7,8 @@ export { bytesPerCode, pickRows, sliceRows, unpackCode, wordsPerCode } from './c
 export { AscmhError } from './core/errors.js';
 export { memoryLimit, setMemoryLimit } from './core/limits.js';
 export { HammingIndex } from './search/hamming-index.js';
+export { DurableHammingIndex } from './search/durable-index.js';
+export type { Durability, DurableOpenOptions, DurableStats } from './search/durable-index.js';
 export type { HammingCodes, HammingIds, HammingIndexOptions, HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from './search/hamming-index.js';
 export * as evaluate from './eval/evaluate.js';
 export type { CrossModalEvaluation, MapInput, MapResult, Protocol, RetrievalCurves } from './eval/evaluate.js';

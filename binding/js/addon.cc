@@ -17,6 +17,7 @@ void InitEvaluate(Napi::Env env, Napi::Object exports);
 void InitInternal(Napi::Env env, Napi::Object exports);
 void InitIndex(Napi::Env env, Napi::Object exports);
 void InitEnvironment(Napi::Env env, Napi::Object exports);
+void InitDurable(Napi::Env env, Napi::Object exports);
 }  // namespace ascmh
 
 namespace {
@@ -51,6 +52,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ascmh::InitEvaluate(env, exports);
   ascmh::InitInternal(env, exports);
   ascmh::InitIndex(env, exports);
+  ascmh::InitDurable(env, exports);
   return exports;
 }
 

@@ -1,4 +1,4 @@
-// HammingIndex: the native exact Hamming index class (search/hamming_index.h) exposed to JS.
+// HammingIndex: the native exact Hamming index class (index/hamming_index.h) exposed to JS.
 // Every argument is validated (and queries copied) before the index is touched, so a rejected
 // call changes nothing and an async search reads no JS memory.
 #include <napi.h>
@@ -11,15 +11,41 @@
 #include "core/memory_limit.h"
 #include "js/args.h"
 #include "js/job.h"
-#include "search/hamming_index.h"
+#include "index/hamming_index.h"
+#include "index/search.h"
 #include "search/hamming_kernels.h"
 
 namespace ascmh {
+bool share_index(Napi::Value view, std::shared_ptr<HammingIndex> index);
 namespace {
 
-// { count, bits, data: Uint8Array } with bits equal to the index's; copied with unused high bits
-// cleared, so any byte alignment is accepted.
-std::vector<uint64_t> codes_in(Napi::Env env, Napi::Value value, const char* name, int bits, int64_t* count) {
+// { count, bits, data: Uint8Array } with bits equal to the index's: the bytes of count codes, checked
+// to be there. They are read in place, so only by a call on the JS thread.
+const uint8_t* code_bytes_in(Napi::Env env, Napi::Value value, const char* name, int bits, int64_t* count) {
+  if (!value.IsObject() || value.IsTypedArray())
+    throw_coded(env, "ERR_ASCMH_CODES", std::string(name) + " must be { count, bits, data: Uint8Array }");
+  Napi::Object o = value.As<Napi::Object>();
+  *count = integer_arg(env, o.Get("count"), "ERR_ASCMH_CODES", std::string(name) + ".count", 0, kMaxSafeInteger);
+  const int64_t b = integer_arg(env, o.Get("bits"), "ERR_ASCMH_BITS_MISMATCH", std::string(name) + ".bits", 0,
+                                kMaxSafeInteger);
+  if (b != bits)
+    throw_coded(env, "ERR_ASCMH_BITS_MISMATCH",
+                std::string(name) + " has " + std::to_string(b) + "-bit codes, the index holds " + std::to_string(bits));
+  Napi::Value data = o.Get("data");
+  if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw_coded(env, "ERR_ASCMH_DTYPE", std::string(name) + ".data must be a Uint8Array");
+  auto bytes = data.As<Napi::Uint8Array>();
+  const double needed = static_cast<double>(*count) * words_per_code(bits) * 8;
+  if (static_cast<double>(bytes.ByteLength()) < needed)
+    throw_coded(env, "ERR_ASCMH_CODES_LENGTH", std::string(name) + ".data holds " + std::to_string(bytes.ByteLength()) +
+                                                   " bytes, " + std::to_string(static_cast<int64_t>(needed)) + " needed");
+  return bytes.Data();
+}
+
+}  // namespace
+
+// The same codes copied into 64-bit words with unused high bits cleared.
+std::vector<uint64_t> codes_from_js(Napi::Env env, Napi::Value value, const char* name, int bits, int64_t* count) {
   if (!value.IsObject() || value.IsTypedArray())
     throw_coded(env, "ERR_ASCMH_CODES", std::string(name) + " must be { count, bits, data: Uint8Array }");
   Napi::Object o = value.As<Napi::Object>();
@@ -35,6 +61,8 @@ std::vector<uint64_t> codes_in(Napi::Env env, Napi::Value value, const char* nam
   return codes_arg(env, data, (std::string(name) + ".data").c_str(), *count, bits);
 }
 
+namespace {
+
 int64_t id_value(Napi::Env env, Napi::Value v) {
   if (v.IsBigInt()) {
     bool lossless = false;
@@ -46,9 +74,11 @@ int64_t id_value(Napi::Env env, Napi::Value v) {
   throw_coded(env, "ERR_ASCMH_IDS_TYPE", "an id must be a safe integer number or a bigint");
 }
 
+}  // namespace
+
 // BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array (integers) or an array of
 // numbers / bigints.
-std::vector<int64_t> ids_in(Napi::Env env, Napi::Value value) {
+std::vector<int64_t> ids_from_js(Napi::Env env, Napi::Value value) {
   std::vector<int64_t> ids;
   if (value.IsTypedArray()) {
     auto t = value.As<Napi::TypedArray>();
@@ -108,6 +138,8 @@ std::vector<int64_t> ids_in(Napi::Env env, Napi::Value value) {
               "ids must be a BigInt64Array, BigUint64Array, Int32Array, Uint32Array, Float64Array or array");
 }
 
+namespace {
+
 int threads_in(Napi::Env env, Napi::Object o) {
   return static_cast<int>(integer_option(env, o, "threads", 0, "ERR_ASCMH_OPTION", 0, 4096));
 }
@@ -130,7 +162,7 @@ SearchJob parse_search(const Napi::CallbackInfo& info, const std::shared_ptr<con
   SearchJob job;
   job.snapshot = s;
   job.radius = radius;
-  job.queries = codes_in(env, info[0], "queries", s->bits, &job.count);
+  job.queries = codes_from_js(env, info[0], "queries", s->bits, &job.count);
   Napi::Object o = object_arg(env, info[1], "ERR_ASCMH_OPTION", "search options");
   if (radius) {
     job.max_dist = static_cast<int>(integer_arg(env, o.Get("radius"), "ERR_ASCMH_RADIUS", "radius", 0, s->bits));
@@ -172,38 +204,62 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
                         InstanceMethod<&IndexWrap::SearchRadius>("searchRadius"),
                         InstanceMethod<&IndexWrap::SearchRadiusAsync>("searchRadiusAsync"),
                         InstanceMethod<&IndexWrap::Save>("save"), InstanceMethod<&IndexWrap::Load>("load"),
+                        InstanceMethod<&IndexWrap::OpenMapped>("openMapped"),
+                        InstanceMethod<&IndexWrap::OwnedBytes>("ownedBytes"),
+                        InstanceMethod<&IndexWrap::SetReadonly>("setReadonly"),
                         InstanceAccessor<&IndexWrap::Size>("size"), InstanceAccessor<&IndexWrap::Bits>("bits")});
   }
 
   explicit IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
     const int bits = static_cast<int>(integer_arg(info.Env(), info[0], "ERR_ASCMH_BITS", "bits", 1, 1024));
-    index_ = std::make_unique<HammingIndex>(bits);
+    index_ = std::make_shared<HammingIndex>(bits);
+    napi_type_tag_object(info.Env(), info.This(), &kTag);
   }
 
+  // Serves searches of an index another object writes (a durable index): add, remove, load and
+  // openMapped are refused.
+  void share(std::shared_ptr<HammingIndex> index) {
+    index_ = std::move(index);
+    readonly_ = true;
+  }
+  // The IndexWrap behind v, or null when v is anything else (the tag proves what it wraps).
+  static IndexWrap* of(Napi::Value v) {
+    bool tagged = false;
+    if (!v.IsObject() || napi_check_object_type_tag(v.Env(), v, &kTag, &tagged) != napi_ok || !tagged) return nullptr;
+    return Napi::ObjectWrap<IndexWrap>::Unwrap(v.As<Napi::Object>());
+  }
+  static constexpr napi_type_tag kTag = {0x61736d68696e6478ull, 0x48616d6d696e6721ull};
+
  private:
+  void writable(Napi::Env env) {
+    if (readonly_) throw_coded(env, "ERR_ASCMH_READONLY", "this index is read-only (opened read-only, or written through its durable index)");
+  }
+
   Napi::Value Add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    writable(env);
     return guarded(env, [&] { return add(info); });
   }
   Napi::Value add(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int64_t count = 0;
-    auto codes = codes_in(env, info[0], "codes", index_->bits(), &count);
+    const uint8_t* codes = code_bytes_in(env, info[0], "codes", index_->bits(), &count);
     std::vector<int64_t> ids;
     const bool explicit_ids = info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull();
     if (explicit_ids) {
-      ids = ids_in(env, info[1]);
+      ids = ids_from_js(env, info[1]);
       if (static_cast<int64_t>(ids.size()) != count)
         throw_coded(env, "ERR_ASCMH_IDS_LENGTH",
                     std::to_string(ids.size()) + " ids for " + std::to_string(count) + " codes");
     }
-    index_->add(codes.data(), count, explicit_ids ? ids.data() : nullptr);
+    index_->add(codes, count, explicit_ids ? ids.data() : nullptr);
     return env.Undefined();
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {
+    writable(info.Env());
     return guarded(info.Env(), [&]() -> Napi::Value {
-      auto ids = ids_in(info.Env(), info[0]);
+      auto ids = ids_from_js(info.Env(), info[0]);
       return Napi::Number::New(info.Env(),
                                static_cast<double>(index_->remove(ids.data(), static_cast<int64_t>(ids.size()))));
     });
@@ -255,12 +311,33 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
     });
   }
 
+  // Replaces the whole content (bits included) with the file's; on any error nothing changes.
   Napi::Value Load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    writable(env);
     return guarded(env, [&] {
-      index_->load(path_arg(env, info[0], "path"));
+      index_ = HammingIndex::load(path_arg(env, info[0], "path"));
       return env.Undefined();
     });
+  }
+
+  // As Load, but maps a version 2 file instead of reading it.
+  Napi::Value OpenMapped(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    writable(env);
+    return guarded(env, [&] {
+      index_ = HammingIndex::open_mapped(path_arg(env, info[0], "path"));
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value SetReadonly(const Napi::CallbackInfo& info) {
+    readonly_ = true;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value OwnedBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(index_->owned_bytes()));
   }
 
   Napi::Value Size(const Napi::CallbackInfo& info) {
@@ -268,10 +345,19 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
   }
   Napi::Value Bits(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), index_->bits()); }
 
-  std::unique_ptr<HammingIndex> index_;
+  std::shared_ptr<HammingIndex> index_;
+  bool readonly_ = false;
 };
 
 }  // namespace
+
+// For js/durable.cc: makes `view` (a native HammingIndex object) serve searches of `index`.
+bool share_index(Napi::Value view, std::shared_ptr<HammingIndex> index) {
+  IndexWrap* w = IndexWrap::of(view);
+  if (!w) return false;
+  w->share(std::move(index));
+  return true;
+}
 
 void InitIndex(Napi::Env env, Napi::Object exports) {
   exports.Set("HammingIndex", IndexWrap::Define(env));

@@ -22,7 +22,7 @@ class TopK {
 
   // Accepts an item whose distance d < cut().
   inline void push(int64_t pos, int d) {
-    if (dead_ && dead_[pos - dead_base_]) return;
+    if (dead_ && (dead_[(pos - dead_base_) >> 6] >> ((pos - dead_base_) & 63)) & 1) return;
     pos_.push_back(pos);
     dist_.push_back(static_cast<uint16_t>(d));
     ++count_[d];
@@ -37,8 +37,8 @@ class TopK {
     }
   }
   int cut() const { return cut_; }
-  // Removed items: mask[pos - base] != 0 means skip (null = none), for the segment being scanned.
-  void set_dead(const uint8_t* mask, int64_t base) {
+  // Removed items: bit (pos - base) of the mask set means skip (null = none), for the chunk being scanned.
+  void set_dead(const uint64_t* mask, int64_t base) {
     dead_ = mask;
     dead_base_ = base;
   }
@@ -50,7 +50,7 @@ class TopK {
   void compact();
   int64_t k_ = 0, total_ = 0, compact_at_ = 0;
   int thr_ = 0, cut_ = 0;
-  const uint8_t* dead_ = nullptr;
+  const uint64_t* dead_ = nullptr;
   int64_t dead_base_ = 0;
   std::vector<int64_t> count_;
   std::vector<int64_t> pos_;

@@ -100,6 +100,9 @@ export class HammingIndex {
     searchRadiusAsync(q: HammingCodes, o: HammingRadiusOptions): Promise<HammingRadiusResult>;
     save(path: string): void;
     load(path: string): void;
+    openMapped(path: string): void;
+    setReadonly(): void;
+    ownedBytes(): number;
   };
 
   constructor(options: HammingIndexOptions) {
@@ -113,11 +116,42 @@ export class HammingIndex {
     return native.hammingKernel();
   }
 
-  /** Reads an index written by {@link HammingIndex.save}; throws `ERR_ASCMH_INDEX_*` on a damaged file. */
+  /** Reads an index written by {@link HammingIndex.save} into memory, checking all of it; throws `ERR_ASCMH_INDEX_*` on a damaged file. */
   static load(path: string): HammingIndex {
     const index = new HammingIndex({ bits: 64 });
     index.#load(path);
     return index;
+  }
+
+  /**
+   * Maps a saved index file instead of reading it: opening costs the same at any size, memory grows
+   * only with the pages searches touch, and processes that map one file share one copy. Each block
+   * of the file is checked against its checksum the first time it is read, so a damaged file fails
+   * the first search that reads the damage (`ERR_ASCMH_INDEX_CORRUPT`), before any result from it
+   * is returned. Read-only by default; `{ readonly: false }` allows adds and removes in memory (the
+   * file never changes; save writes elsewhere). Files of format version 1 are read whole instead.
+   * A directory holding a durable index is opened with {@link DurableHammingIndex.open}.
+   */
+  static open(path: string, options: { readonly?: boolean } = {}): HammingIndex {
+    checkPath(path, 'index path');
+    if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'open options must be an object');
+    if (options.readonly !== undefined && typeof options.readonly !== 'boolean') fail('ERR_ASCMH_OPTION', 'readonly must be a boolean');
+    const index = new HammingIndex({ bits: 64 });
+    callNative(() => index.#native.openMapped(path));
+    if (options.readonly !== false) index.#native.setReadonly();
+    return index;
+  }
+
+  /** @internal An index object over native state held elsewhere (a durable index's searches). */
+  static wrapNative(setup: (nativeIndex: unknown) => void): HammingIndex {
+    const index = new HammingIndex({ bits: 64 });
+    setup(index.#native);
+    return index;
+  }
+
+  /** Bytes of memory the index holds itself: codes and ids it owns, removal masks, the id map (not mapped files). */
+  get ownedBytes(): number {
+    return this.#native.ownedBytes();
   }
 
   #load(path: string): void {

@@ -1,0 +1,91 @@
+// The exact Hamming index: chunks of codes (index/snapshot.h), automatic or explicit int64 ids,
+// removal by copy-on-write bit masks, and an id map for explicit ids (index/id_map.h).
+//
+// Costs: add copies each code once, straight from the caller's bytes into chunk memory (huge
+// pages); automatic ids take no memory; explicit ids take 8 bytes per code plus at most 16 in the
+// map, which is built on first need (get, remove, an explicit add) and kept up to date after that;
+// remove and get cost O(ids) (plus copying a touched chunk's mask while a search still holds it).
+// Writers are serialised by a mutex; a search takes the current Snapshot and is never disturbed.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "index/id_map.h"
+#include "index/snapshot.h"
+
+namespace ascmh {
+
+class HammingIndex {
+ public:
+  explicit HammingIndex(int bits);
+  int bits() const { return bits_; }
+  std::shared_ptr<const Snapshot> snapshot() const;
+
+  // count codes of words_per_code(bits) 64-bit words each, at `bytes` (any alignment), copied once
+  // with the bits above `bits` cleared. ids null: automatic ids, continuing after the largest id
+  // the index has seen. Throws (and changes nothing) on a duplicate id or an id range overflow.
+  void add(const uint8_t* bytes, int64_t count, const int64_t* ids);
+  // Throws ERR_ASCMH_DUPLICATE_ID if any of these ids is present or repeated: what add would check.
+  void check_new_ids(const int64_t* ids, int64_t count);
+  int64_t remove(const int64_t* ids, int64_t count);  // returns how many were present
+  bool get(int64_t id, uint64_t* code_out);
+  int64_t next_automatic_id() const;
+
+  // Writes a version 2 file (temporary file, fsync, rename); covered_seq is for the durable index.
+  void save(const std::string& path, uint64_t covered_seq = 0) const;
+  // Reads a whole file (version 1 or 2) into memory, checking everything.
+  static std::unique_ptr<HammingIndex> load(const std::string& path, uint64_t* covered_seq = nullptr);
+  // Maps a version 2 file (version 1 files are loaded); blocks are checked on first use.
+  static std::unique_ptr<HammingIndex> open_mapped(const std::string& path, uint64_t* covered_seq = nullptr);
+
+  // Memory the index holds beyond mapped files: touched code and id pages, masks and the id map.
+  uint64_t owned_bytes() const;
+
+ private:
+  struct AutoRange {
+    int64_t first_id, count;
+    size_t slot;
+  };
+  struct Found {
+    size_t slot;
+    int64_t local;
+  };
+  bool locate(int64_t id, Found* out);
+  void ensure_map();
+  uint64_t location(size_t slot, int64_t local) const {
+    return (static_cast<uint64_t>(chunks_[slot].data->serial) << kChunkBits) | static_cast<uint64_t>(local);
+  }
+  int64_t id_at_location(uint64_t location) const;
+  void sync_ids(size_t slot);
+  size_t append_chunk(int64_t wanted);
+  void materialize_ids(size_t slot);
+  void compact(size_t slot);
+  void publish();
+  void rebuild_auto_ranges();
+  void mark_dead(size_t slot, int64_t local, bool copy_mask);
+
+  int bits_, words_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> current_;
+  // The writer's state, published as snapshots.
+  std::vector<ChunkView> chunks_;
+  std::vector<int64_t> slot_of_serial_;  // -1 once a chunk is replaced or gone
+  // The ids of every chunk by serial, for the id map: a replaced chunk's still resolve while its
+  // items move.
+  struct IdSource {
+    int64_t first_id = 0, auto_count = 0;
+    std::shared_ptr<ChunkArray<int64_t>> ids;
+  };
+  std::vector<IdSource> id_sources_;
+  std::vector<AutoRange> auto_ranges_;   // ascending first_id
+  int64_t live_ = 0, next_auto_ = 0;
+  int64_t mapped_items_ = 0;             // items held by ids outside auto prefixes
+  IdMap map_;
+  bool map_valid_ = false;
+};
+
+}  // namespace ascmh
