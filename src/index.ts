@@ -5,7 +5,7 @@ export { DEFAULTS as defaultOptions } from './train/ascmh-options.js';
 export type { Codes, LabelMatrix, Matrix, Modality } from './core/matrix.js';
 export { bytesPerCode, pickRows, sliceRows, unpackCode, wordsPerCode } from './core/matrix.js';
 export { AscmhError } from './core/errors.js';
-export { memoryLimit, setMemoryLimit } from './core/limits.js';
+export { memoryLimit, setMemoryLimit, setThreads, threads } from './core/limits.js';
 export { HammingIndex } from './search/hamming-index.js';
 export { DurableHammingIndex } from './search/durable-index.js';
 export type { Durability, DurableOpenOptions, DurableStats } from './search/durable-index.js';

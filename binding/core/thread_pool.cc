@@ -5,12 +5,22 @@
 namespace ascmh {
 
 ThreadPool& ThreadPool::instance() {
-  static ThreadPool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
-  return pool;
+  // Never destroyed: a job cancelled at exit may still be finishing a block while statics are
+  // torn down.
+  static ThreadPool* pool = new ThreadPool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
+  return *pool;
 }
 
 ThreadPool::ThreadPool(int workers) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  limit_ = workers + 1;
+}
+
+void ThreadPool::set_concurrency(int threads) {
+  threads = std::max(1, std::min(256, threads));
+  std::lock_guard<std::mutex> lock(mutex_);
+  while (static_cast<int>(workers_.size()) + 1 < threads) workers_.emplace_back([this] { worker_loop(); });
+  limit_ = threads;
 }
 
 ThreadPool::~ThreadPool() {
@@ -55,7 +65,7 @@ void ThreadPool::parallel_for(int64_t count, int64_t grain, const std::function<
   grain = std::max<int64_t>(1, grain);
   const int threads = max_threads > 0 ? std::min(max_threads, concurrency()) : concurrency();
   const int64_t chunks = (count + grain - 1) / grain;
-  if (threads <= 1 || chunks <= 1 || workers_.empty()) {
+  if (threads <= 1 || chunks <= 1) {
     body(0, count);
     return;
   }

@@ -19,7 +19,10 @@ class ThreadPool {
   static ThreadPool& instance();
   explicit ThreadPool(int workers);
   ~ThreadPool();
-  int concurrency() const { return static_cast<int>(workers_.size()) + 1; }
+  // Threads a parallel_for may use, the caller's included: all cores unless set_concurrency
+  // lowered (or raised) it, so N cluster workers on N cores need not each start N threads.
+  int concurrency() const { return limit_.load(std::memory_order_relaxed); }
+  void set_concurrency(int threads);  // 1 .. 256; adds workers when raised
 
   // Runs body(begin, end) over [0, count) in chunks of about `grain`, using at most max_threads
   // threads (0 = all); returns when every chunk is done.
@@ -41,6 +44,7 @@ class ThreadPool {
   void worker_loop();
 
   std::vector<std::thread> workers_;
+  std::atomic<int> limit_{1};
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;

@@ -309,6 +309,7 @@ void DurableIndex::write_group(std::vector<Op>& group, std::vector<Done>& done) 
         write_all(log_fd_, bytes.data(), bytes.size() * 8, log_);
         if (durability_ == Durability::fsync && ::fdatasync(log_fd_) != 0) io_error("cannot flush", log_, errno);
         log_bytes_ += bytes.size() * 8;
+        ++log_writes_;
       } catch (const CodedError& e) {
         code = e.code();
         message = e.what();
@@ -423,6 +424,7 @@ DurableIndex::Stats DurableIndex::stats() const {
   s.snapshot_seq = snapshot_seq_;
   s.log_bytes = log_bytes_;
   s.replayed = replayed_;
+  s.log_writes = log_writes_.load();
   for (const auto& g : groups_) s.pending += static_cast<int64_t>(g.size());
   s.pending += static_cast<int64_t>(prepared_.size());
   return s;

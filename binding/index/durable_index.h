@@ -16,6 +16,7 @@
 // or damaged tail at the last good record. checkpoint() writes a new snapshot (temporary file,
 // fsync, rename, directory fsync), starts a new log and deletes what the snapshot covers.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -64,7 +65,7 @@ class DurableIndex {
   void close();
 
   struct Stats {
-    uint64_t last_seq = 0, snapshot_seq = 0, log_bytes = 0, replayed = 0;
+    uint64_t last_seq = 0, snapshot_seq = 0, log_bytes = 0, replayed = 0, log_writes = 0;
     int64_t pending = 0;
   };
   Stats stats() const;
@@ -96,6 +97,7 @@ class DurableIndex {
   int lock_fd_ = -1, log_fd_ = -1;
   std::string log_;
   uint64_t log_bytes_ = 0, snapshot_seq_ = 0, replayed_ = 0;
+  std::atomic<uint64_t> log_writes_{0};  // groups written (each one write and, with fsync, one fdatasync)
 
   // Caller side (prepare/commit), under mutex_.
   mutable std::mutex mutex_;

@@ -168,8 +168,10 @@ void HammingIndex::add(const uint8_t* bytes, int64_t count, const int64_t* ids) 
   std::lock_guard<std::mutex> lock(mutex_);
   if (count == 0) return;
   int64_t next_auto = next_auto_;
+  // Ids that came from a file are checked (distinct, below the next automatic id) before the
+  // first add relies on them.
+  if (mapped_items_ > 0) ensure_map();
   if (ids) {
-    if (mapped_items_ > 0) ensure_map();
     check_new_ids(ids, count);
     for (int64_t i = 0; i < count; ++i)
       if (ids[i] >= next_auto) next_auto = ids[i] == INT64_MAX ? ids[i] : ids[i] + 1;

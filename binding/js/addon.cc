@@ -9,6 +9,7 @@
 #include "linalg/linalg.h"
 #include "source_hash.h"
 #include "core/thread_pool.h"
+#include "js/errors.h"
 
 namespace ascmh {
 void InitTrain(Napi::Env env, Napi::Object exports);
@@ -43,8 +44,32 @@ void choose_kernels_from_environment() {
   }
 }
 
+// ASCMH_THREADS=n: threads for the native pool and for BLAS (default: all cores).
+void choose_threads_from_environment() {
+  const char* text = std::getenv("ASCMH_THREADS");
+  if (!text) return;
+  char* end = nullptr;
+  const long n = std::strtol(text, &end, 10);
+  if (end == text || *end != 0 || n < 1 || n > 256) return;
+  ascmh::ThreadPool::instance().set_concurrency(static_cast<int>(n));
+  ascmh::set_blas_threads(static_cast<int>(n));
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) ascmh::throw_coded(env, "ERR_ASCMH_OPTION", "threads must be an integer from 1 to 256");
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 1 && n <= 256) || n != static_cast<double>(static_cast<int>(n)))
+    ascmh::throw_coded(env, "ERR_ASCMH_OPTION", "threads must be an integer from 1 to 256");
+  ascmh::ThreadPool::instance().set_concurrency(static_cast<int>(n));
+  ascmh::set_blas_threads(static_cast<int>(n));
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   choose_kernels_from_environment();
+  choose_threads_from_environment();
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   ascmh::InitEnvironment(env, exports);
   ascmh::InitTrain(env, exports);

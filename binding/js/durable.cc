@@ -176,6 +176,7 @@ class DurableWrap : public Napi::ObjectWrap<DurableWrap> {
     o.Set("logBytes", static_cast<double>(s.log_bytes));
     o.Set("replayed", static_cast<double>(s.replayed));
     o.Set("pending", static_cast<double>(s.pending));
+    o.Set("logWrites", static_cast<double>(s.log_writes));
     return o;
   }
 

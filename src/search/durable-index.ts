@@ -33,6 +33,8 @@ export interface DurableStats {
   replayed: number;
   /** Operations not yet done. */
   pending: number;
+  /** Groups written to the log since open: each one write (and with 'fsync' one fdatasync). */
+  logWrites: number;
 }
 
 interface NativeDurable {
@@ -96,24 +98,35 @@ export class DurableHammingIndex {
 
   /** Adds codes (automatic ids when `ids` is omitted). Resolves with the first automatic id (null for given ids). */
   add(codes: HammingCodes, ids?: HammingIds): Promise<{ count: number; firstId: bigint | null }> {
-    const checked = validateCodes(codes, 'codes', this.bits);
-    if (ids !== undefined && (ids === null || typeof (ids as { length?: unknown }).length !== 'number' || ids.length !== checked.count)) {
-      fail('ERR_ASCMH_IDS_LENGTH', `${String((ids as { length?: unknown } | null)?.length)} ids for ${checked.count} codes`);
-    }
-    const ticket = callNative(() => this.#native.prepareAdd(checked, ids));
-    return this.#wait(ticket, 'add', checked.count, ids === undefined) as Promise<{ count: number; firstId: bigint | null }>;
+    return this.#start(() => {
+      const checked = validateCodes(codes, 'codes', this.bits);
+      if (ids !== undefined && (ids === null || typeof (ids as { length?: unknown }).length !== 'number' || ids.length !== checked.count)) {
+        fail('ERR_ASCMH_IDS_LENGTH', `${String((ids as { length?: unknown } | null)?.length)} ids for ${checked.count} codes`);
+      }
+      return [this.#native.prepareAdd(checked, ids), 'add', checked.count, ids === undefined];
+    }) as Promise<{ count: number; firstId: bigint | null }>;
   }
 
   /** Removes the items with these ids; resolves with how many were present. */
   remove(ids: HammingIds): Promise<number> {
-    const ticket = callNative(() => this.#native.prepareRemove(ids));
-    return this.#wait(ticket, 'remove', 0, false) as Promise<number>;
+    return this.#start(() => [this.#native.prepareRemove(ids), 'remove', 0, false]) as Promise<number>;
   }
 
   /** Writes a new snapshot (temporary file, fsync, rename) and drops the log it covers. */
   checkpoint(): Promise<void> {
-    const ticket = callNative(() => this.#native.prepareCheckpoint());
-    return this.#wait(ticket, 'checkpoint', 0, false) as Promise<void>;
+    return this.#start(() => [this.#native.prepareCheckpoint(), 'checkpoint', 0, false]) as Promise<void>;
+  }
+
+  // Prepares an operation now (so operations keep their call order) and returns its Promise; a
+  // refusal is a rejected Promise, not a throw.
+  #start(prepare: () => [number, Waiter['kind'], number, boolean]): Promise<unknown> {
+    let prepared: [number, Waiter['kind'], number, boolean];
+    try {
+      prepared = callNative(prepare);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#wait(...prepared);
   }
 
   get(id: number | bigint): Uint8Array | undefined {

@@ -108,3 +108,34 @@ export function openModelFile(file: Buffer) {
     },
   };
 }
+
+/** Recomputes every checksum of a version 2 index file (blocks, table, header) after its bytes were changed. */
+export function resealIndexFileV2(file: Buffer): Buffer {
+  const out = Buffer.from(file);
+  const u64 = (at: number) => Number(out.readBigUInt64LE(at));
+  const bits = out.readUInt32LE(12), count = u64(16), idsStored = u64(32) & 1;
+  const blockItems = u64(48), blocks = u64(56), codesAt = u64(64), idsAt = u64(72), sumsAt = u64(80);
+  const words = Math.ceil(bits / 64);
+  const blockSum = (b: number, at: number, n: number) => {
+    const c = new IndexChecksum();
+    c.update(new BigUint64Array([BigInt(b)]));
+    c.update(words64(out.subarray(at, at + n * 8)));
+    return c.value();
+  };
+  const sums: bigint[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const n = Math.min(blockItems, count - b * blockItems);
+    sums.push(blockSum(b, codesAt + b * blockItems * words * 8, n * words));
+  }
+  if (idsStored) for (let b = 0; b < blocks; b++) sums.push(blockSum(b, idsAt + b * blockItems * 8, Math.min(blockItems, count - b * blockItems)));
+  sums.forEach((v, i) => out.writeBigUInt64LE(v, sumsAt + i * 8));
+  const table = new IndexChecksum();
+  table.update(new BigUint64Array(sums));
+  out.writeBigUInt64LE(table.value(), sumsAt + sums.length * 8);
+  const header = new IndexChecksum();
+  header.update(words64(out.subarray(0, 4088)));
+  out.writeBigUInt64LE(header.value(), 4088);
+  return out;
+}
+
+const words64 = (bytes: Uint8Array) => new BigUint64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
