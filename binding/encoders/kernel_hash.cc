@@ -17,6 +17,25 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
   if (n == 0) return;
   std::memset(codes, 0, sizeof(uint64_t) * n * words);
   std::vector<T> phi, z;
+  if (n <= kDirectRows) {
+    // z = phi W row by row, vectorised across bits; no BLAS, so no lane to wait for.
+    const MatrixView input = X.block(0, n);
+    phi.resize(static_cast<size_t>(n * k));
+    z.assign(static_cast<size_t>(n * bits), T(0));
+    rbf_features_direct(hash.kernel, input, 0, n, phi.data(), k);
+    for (int64_t i = 0; i < n; ++i) {
+      T* zi = z.data() + i * bits;
+      for (int64_t a = 0; a < k; ++a) {
+        const T p = phi[(size_t)(i * k + a)];
+        const T* w = hash.W.data() + a * bits;
+        for (int j = 0; j < bits; ++j) zi[j] += p * w[j];
+      }
+      uint64_t* code = codes + i * words;
+      for (int j = 0; j < bits; ++j)
+        if (zi[j] >= 0) set_code_bit(code, j);
+    }
+    return;
+  }
   for (int64_t r0 = 0; r0 < n; r0 += block) {
     check_cancelled(cancel);
     const int64_t r1 = std::min(n, r0 + block), rows = r1 - r0;

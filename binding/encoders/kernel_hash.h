@@ -17,7 +17,11 @@ struct HashFunction {
 };
 
 // Encodes every row of X into packed codes (X.rows() * words_per_code(bits) words), block by block,
-// checking cancel between blocks. Rows are read before the BLAS lane is taken.
+// checking cancel between blocks. Rows are read before the BLAS lane is taken. At most
+// kDirectRows rows are encoded without BLAS and without the lane, so a small encode never waits
+// behind a fit.
+constexpr int64_t kDirectRows = 64;
+
 template <class T>
 void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel);
 

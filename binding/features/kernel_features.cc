@@ -235,6 +235,32 @@ void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, i
   }
 }
 
+template <class T>
+void rbf_features_direct(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo) {
+  const bool avx2 = finish_with_avx2.load(std::memory_order_relaxed);
+  const T scale = T(-1) / (T(2) * kernel.sigma * kernel.sigma);
+  const T* mean = kernel.mean.empty() ? nullptr : kernel.mean.data();
+  const int64_t d = kernel.dim, k = kernel.anchors;
+  std::vector<T> scratch;
+  const T* rows = rows_as<T>(X, r0, r1, scratch);
+  std::vector<T> norms(static_cast<size_t>(r1 - r0));
+  int64_t unused = 0;
+  for (int64_t i = 0; i < r1 - r0; ++i) {
+    const T* x = rows + i * d;
+    T* o = out + i * ldo;
+    norms[i] = squared_norm(x, d, &unused);
+    std::fill(o, o + k, T(0));
+    for (int64_t f = 0; f < d; ++f) {
+      if (x[f] == 0) continue;
+      const T v = T(-2) * x[f];
+      const T* column = kernel.anchor_cols.data() + f * k;
+      for (int64_t a = 0; a < k; ++a) o[a] += v * column[a];
+    }
+  }
+  (avx2 ? finish_rows_avx2<T> : finish_rows_baseline<T>)(out, r1 - r0, ldo, k, norms.data(), kernel.anchor_norms.data(),
+                                                         scale, mean);
+}
+
 int64_t sparse_distance_blocks() { return sparse_blocks.load(); }
 
 template void prepare_anchors<double>(RbfKernel<double>&);
@@ -243,5 +269,7 @@ template RbfKernel<double> fit_rbf_kernel<double>(RowSource&, int64_t, double, R
 template RbfKernel<float> fit_rbf_kernel<float>(RowSource&, int64_t, double, Rng&);
 template void rbf_features<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
 template void rbf_features<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
+template void rbf_features_direct<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
+template void rbf_features_direct<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
 
 }  // namespace ascmh

@@ -34,6 +34,13 @@ RbfKernel<T> fit_rbf_kernel(RowSource& X, int64_t anchors, double width, Rng& rn
 template <class T>
 void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
 
+// As rbf_features, without BLAS, the thread pool or the BLAS lane: for a few rows (a server's
+// encode), which then never wait behind a fit holding the lane. The cross products run over the
+// transposed anchors, vectorised across anchors; rounding may differ from the BLAS path in the
+// last bits of a feature.
+template <class T>
+void rbf_features_direct(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
+
 // Chooses the exp loop: "avx2" (the default where the CPU has it) or "baseline" (x86-64 SSE2).
 // Both give bit-identical features; tests use this to check the fallback. False if unavailable.
 bool set_feature_kernel(const std::string& name);

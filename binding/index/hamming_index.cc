@@ -204,6 +204,8 @@ void HammingIndex::add(const uint8_t* bytes, int64_t count, const int64_t* ids) 
         int64_t* out = v.ids->owned.data() + v.count;
         for (int64_t i = 0; i < n; ++i) out[i] = ids ? ids[done + i] : next_auto_++;
         mapped_items_ += n;
+        sync_ids(slot);  // the map reads ids back through id_sources_
+        if (map_valid_) map_.reserve(map_.size() + n);
         if (map_valid_)
           for (int64_t i = 0; i < n; ++i) {
             map_.insert(out[i], location(slot, v.count + i));

@@ -1,14 +1,12 @@
-import { open } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { readCodesFile } from '../io/codes-file.js';
 import { readFeatureFile } from '../io/data-files.js';
 import { fail } from '../core/errors.js';
-import { HammingIndex } from '../search/hamming-index.js';
+import { HammingIndex, isIndexFile } from '../search/hamming-index.js';
 import type { Codes, Modality } from '../core/matrix.js';
 import { ASCMH } from '../train/ascmh.js';
 import { bitsValue, checkFeatureSize, defaultVariable, nonNegativeInt, positiveInt } from './common.js';
 
-const INDEX_MAGIC = 'ASCMHIX1';
 
 export function registerSearch(program: Command): void {
   program
@@ -28,20 +26,9 @@ export function registerSearch(program: Command): void {
     .action(search);
 }
 
-async function isIndexFile(path: string): Promise<boolean> {
-  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => fail('ERR_ASCMH_FILE', `cannot read ${path}: ${err.code}`));
-  try {
-    const head = Buffer.alloc(INDEX_MAGIC.length);
-    await file.read(head, 0, head.length, 0);
-    return head.toString('latin1') === INDEX_MAGIC;
-  } finally {
-    await file.close();
-  }
-}
-
 async function databaseIndex(path: string | undefined, model: ASCMH | undefined, bits: number): Promise<HammingIndex> {
   if (path !== undefined && (await isIndexFile(path))) {
-    const index = HammingIndex.load(path);
+    const index = HammingIndex.open(path);  // mapped: nothing is read until the search
     if (index.bits !== bits) fail('ERR_ASCMH_BITS_MISMATCH', `${path} holds ${index.bits}-bit codes; the queries are ${bits}-bit`);
     return index;
   }

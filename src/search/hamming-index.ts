@@ -3,6 +3,7 @@ import { callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
+import { open } from 'node:fs/promises';
 
 /**
  * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
@@ -61,6 +62,19 @@ export interface HammingRadiusResult {
   offsets: Float64Array;
   ids: BigInt64Array;
   distances: Uint16Array;
+}
+
+/** Whether the file at `path` starts like an index file (any format version). */
+export async function isIndexFile(path: string): Promise<boolean> {
+  checkPath(path, 'index path');
+  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => fail('ERR_ASCMH_FILE', `cannot read ${path}: ${err.code}`));
+  try {
+    const head = Buffer.alloc(8);
+    await file.read(head, 0, 8, 0);
+    return /^ASCMHIX\d$/.test(head.toString('latin1'));
+  } finally {
+    await file.close();
+  }
 }
 
 const MIN_BITS = 8;

@@ -1,6 +1,9 @@
 // Property tests of the index over random shapes, widths 8 to 1024 bits, garbage padding bits,
 // buffers of every kind (offset views, shared, resizable) and getters: every answer equals the
 // naive all-pairs ranking, and every refusal is a coded error (issue 10).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HammingIndex } from '../../src/index.js';
@@ -99,6 +102,70 @@ describe('HammingIndex properties', () => {
       expect(index.remove(ids)).toBe(ids.length);
       expect(index.size).toBe(0);
     }), { numRuns: 200 });
+  });
+});
+
+describe('HammingIndex against a model (random sequences of adds, removes, gets, saves)', () => {
+  it('keeps the same items, ids, codes and order as a plain Map', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.array(fc.record({ op: fc.constantFrom('auto', 'explicit', 'remove', 'reload'), n: fc.integer({ min: 0, max: 3000 }) }), { minLength: 1, maxLength: 12 }),
+      (seed, ops) => {
+        let s = seed;
+        const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+        let index = new HammingIndex({ bits: 64 });
+        const model = new Map<bigint, number>();  // id -> code value, in insertion order
+        let nextAuto = 0n;
+        const codesOf = (values: number[]) => {
+          const data = new Uint8Array(values.length * 8);
+          values.forEach((v, i) => new DataView(data.buffer).setUint32(i * 8, v, true));
+          return { count: values.length, bits: 64, data };
+        };
+        for (const { op, n } of ops) {
+          if (op === 'auto') {
+            const values = Array.from({ length: n }, () => next());
+            index.add(codesOf(values));
+            values.forEach((v) => model.set(nextAuto++, v));
+          } else if (op === 'explicit') {
+            const ids: bigint[] = [];
+            const seen = new Set<bigint>();
+            while (ids.length < n) {
+              const id = BigInt(next() % 50000) - 1000n;
+              if (model.has(id) || seen.has(id)) continue;
+              seen.add(id);
+              ids.push(id);
+            }
+            const values = ids.map(() => next());
+            index.add(codesOf(values), ids);
+            ids.forEach((id, i) => model.set(id, values[i]));
+            for (const id of ids) if (id >= nextAuto) nextAuto = id + 1n;
+          } else if (op === 'remove') {
+            const keys = [...model.keys()];
+            const victims = Array.from({ length: Math.min(n, keys.length) }, () => keys[next() % keys.length]);
+            const unique = [...new Set(victims)];
+            expect(index.remove([...victims, 999999n])).toBe(unique.length);
+            unique.forEach((id) => model.delete(id));
+          } else {
+            const dir = mkdtempSync(join(tmpdir(), 'ascmh-model-'));
+            try {
+              index.save(join(dir, 'i.idx'));
+              index = next() & 1 ? HammingIndex.load(join(dir, 'i.idx')) : HammingIndex.open(join(dir, 'i.idx'), { readonly: false });
+            } finally {
+              rmSync(dir, { recursive: true, force: true });
+            }
+          }
+          expect(index.size).toBe(model.size);
+        }
+        // Every id maps to its code, and a full ranking from code 0 lists items in insertion order per distance.
+        for (const [id, v] of [...model].slice(0, 200)) expect(new DataView(index.get(id)!.buffer).getUint32(0, true)).toBe(v);
+        if (model.size) {
+          const all = index.search({ count: 1, bits: 64, data: new Uint8Array(8) }, { k: model.size });
+          const entries = [...model];
+          const pop = (v: number) => { let c = 0; for (; v; v &= v - 1) c++; return c; };
+          const order = entries.map(([id, v], i) => ({ id, d: pop(v >>> 0), i })).sort((a, b) => a.d - b.d || a.i - b.i);
+          expect(Array.from(all.ids)).toEqual(order.map((o) => o.id));
+        }
+      }), { numRuns: 60 });
   });
 });
 
