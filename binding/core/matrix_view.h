@@ -30,4 +30,9 @@ struct MatrixView {
 // Index of the first NaN or infinity, or -1.
 int64_t find_non_finite(const void* data, int64_t count, bool is_float32);
 
+// Throws ERR_ASCMH_NON_FINITE naming `name`, the row (first_row + i) and the column of the first
+// NaN or infinity in the rows of `block`. Async work checks each block as it arrives, so the JS
+// thread never scans a whole input.
+void check_finite(const MatrixView& block, int64_t first_row, const char* name);
+
 }  // namespace ascmh

@@ -20,6 +20,7 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
   if (n <= kDirectRows) {
     // z = phi W row by row, vectorised across bits; no BLAS, so no lane to wait for.
     const MatrixView input = X.block(0, n);
+    check_finite(input, 0, "features");
     phi.resize(static_cast<size_t>(n * k));
     z.assign(static_cast<size_t>(n * bits), T(0));
     rbf_features_direct(hash.kernel, input, 0, n, phi.data(), k);
@@ -42,6 +43,7 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
     phi.resize(static_cast<size_t>(rows * k));
     z.resize(static_cast<size_t>(rows * bits));
     const MatrixView input = X.block(r0, r1);
+    check_finite(input, r0, "features");
     {
       BlasLaneGuard lane;
       rbf_features(hash.kernel, input, 0, rows, phi.data(), k);

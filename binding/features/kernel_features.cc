@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "core/blas_lane.h"
+#include "core/error.h"
 #include "core/thread_pool.h"
 #include "features/vector_exp.h"
 #include "linalg/linalg.h"
@@ -55,6 +56,15 @@ int64_t find_non_finite(const void* data, int64_t count, bool is_float32) {
   for (int64_t at : first)
     if (at >= 0) return at;
   return -1;
+}
+
+void check_finite(const MatrixView& block, int64_t first_row, const char* name) {
+  const int64_t at = find_non_finite(block.data, block.rows * block.cols, block.is_float32);
+  if (at < 0) return;
+  const int64_t row = at / block.cols, col = at % block.cols;
+  const double v = block.at(row, col);
+  fail("ERR_ASCMH_NON_FINITE", std::string(name) + " has a non-finite value (" + (std::isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity") +
+                                   ") at row " + std::to_string(first_row + row) + ", column " + std::to_string(col));
 }
 
 namespace {

@@ -757,6 +757,7 @@ TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* lab
     for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
       const int64_t b1 = std::min(n, b0 + kLaneRows);
       const MatrixView rows = views[m]->block(b0, b1);  // before the lane: the JS thread may copy it
+      check_finite(rows, b0, m == 0 ? "image" : "text");
       BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
       rbf_features(result.kernels[m], rows, 0, b1 - b0, P.PhiT.data() + b0 * K + P.offset[m], K);
       check_cancel(cancel);

@@ -53,7 +53,7 @@ function checkShape(m: unknown, name: string): { rows: number; cols: number; dat
  * `{ rows, cols, data }`: each property is read once, so a getter cannot hand the native side an
  * array other than the one checked here.
  */
-export function validateMatrix(m: unknown, name: string, options: { allowEmpty?: boolean } = {}): Matrix {
+export function validateMatrix(m: unknown, name: string, options: { allowEmpty?: boolean; checkFinite?: boolean } = {}): Matrix {
   const { rows, cols, data } = checkShape(m, name);
   if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
     fail('ERR_ASCMH_DTYPE', `${name}.data must be a Float32Array or Float64Array`);
@@ -63,7 +63,9 @@ export function validateMatrix(m: unknown, name: string, options: { allowEmpty?:
   }
   if (!options.allowEmpty && rows === 0) fail('ERR_ASCMH_EMPTY', `${name} has no rows`);
   if (cols === 0) fail('ERR_ASCMH_EMPTY', `${name} has no columns`);
-  const bad: number = native.findNonFinite(data);
+  // The native side checks each block as it reads it (checkFinite: false), so an async call never
+  // scans a whole input on the JS thread.
+  const bad: number = options.checkFinite === false ? -1 : native.findNonFinite(data);
   if (bad >= 0) {
     const row = Math.floor(bad / cols);
     fail('ERR_ASCMH_NON_FINITE', `${name} has a non-finite value (${data[bad]}) at row ${row}, column ${bad - row * cols}`);

@@ -32,8 +32,8 @@ export class ASCMH implements CrossModalHashModel {
   /** Trains on paired data. Runs on a native thread; the returned Promise settles once. */
   static async fit(data: TrainingData, options: AscmhOptions, control: FitControl = {}): Promise<ASCMH> {
     if (data === null || typeof data !== 'object') fail('ERR_ASCMH_NOT_MATRIX', 'fit needs { image, text, labels }');
-    const image = validateMatrix(data.image, 'image');
-    const text = validateMatrix(data.text, 'text');
+    const image = validateMatrix(data.image, 'image', { checkFinite: false });
+    const text = validateMatrix(data.text, 'text', { checkFinite: false });
     const labels = validateLabels(data.labels, 'labels');
     if (image.rows !== text.rows || image.rows !== labels.rows) {
       fail('ERR_ASCMH_SHAPE', `image, text and labels must have the same rows; got ${image.rows}, ${text.rows} and ${labels.rows}`);
@@ -123,7 +123,11 @@ export class ASCMH implements CrossModalHashModel {
   /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
   encode(modality: Modality, features: Matrix): Codes {
     const [encoder, checked] = this.encoder(modality, features);
-    return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
+    try {
+      return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
   }
 
   /**
@@ -133,7 +137,11 @@ export class ASCMH implements CrossModalHashModel {
    */
   async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
     const [encoder, checked] = this.encoder(modality, features);
-    return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
+    try {
+      return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
   }
 
   /** Writes the model atomically (temporary file, then rename). */
@@ -151,7 +159,7 @@ export class ASCMH implements CrossModalHashModel {
 
   private encoder(modality: Modality, features: Matrix) {
     const hash = this.hashFunction(modality);
-    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true });
+    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true, checkFinite: false });
     if (checked.cols !== hash.dim) {
       fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${hash.dim}`);
     }
@@ -162,6 +170,11 @@ export class ASCMH implements CrossModalHashModel {
     }
     return [encoder!, checked] as const;
   }
+}
+
+/** The native encoder names its input "features": say which modality's. */
+function namedFor(modality: Modality, err: unknown): unknown {
+  return err instanceof AscmhError && err.code === 'ERR_ASCMH_NON_FINITE' ? new AscmhError(err.code, `${modality} ${err.message}`) : err;
 }
 
 /** ASCMH as a CrossModalTrainer, for code that picks methods at run time. */
