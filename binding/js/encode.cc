@@ -125,9 +125,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
             return codes;
           },
           [](Napi::Env env, std::vector<uint64_t>& codes) -> Napi::Value {
-            auto out = Napi::Uint8Array::New(env, codes.size() * 8);
-            if (!codes.empty()) std::memcpy(out.Data(), codes.data(), codes.size() * 8);
-            return out;
+            const size_t bytes = codes.size() * 8;
+            return Napi::Uint8Array::New(env, bytes, move_to_js(env, std::move(codes)).ArrayBuffer(), 0);
           },
           ticket);
     });

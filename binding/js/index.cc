@@ -177,17 +177,14 @@ SearchJob parse_search(const Napi::CallbackInfo& info, const std::shared_ptr<con
   return job;
 }
 
-Napi::Object output_js(Napi::Env env, const SearchOutput& r, bool radius) {
+Napi::Object output_js(Napi::Env env, SearchOutput& r, bool radius) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("count", static_cast<double>(r.queries));
-  auto ids = Napi::BigInt64Array::New(env, r.ids.size());
-  std::copy(r.ids.begin(), r.ids.end(), ids.Data());
-  out.Set("ids", ids);
-  out.Set("distances", copy_to_js(env, r.distances));
+  out.Set("ids", give_to_js(env, std::move(r.ids)));
+  out.Set("distances", give_to_js(env, std::move(r.distances)));
   if (radius) {
-    auto offsets = Napi::Float64Array::New(env, r.offsets.size());
-    std::copy(r.offsets.begin(), r.offsets.end(), offsets.Data());
-    out.Set("offsets", offsets);
+    std::vector<double> offsets(r.offsets.begin(), r.offsets.end());
+    out.Set("offsets", give_to_js(env, std::move(offsets)));
   } else {
     out.Set("k", static_cast<double>(r.k));
   }
@@ -287,7 +284,8 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
   Napi::Value search_now(const Napi::CallbackInfo& info, bool radius) {
     return guarded(info.Env(), [&] {
       SearchJob job = parse_search(info, index_->snapshot(), radius);
-      return output_js(info.Env(), job.run(nullptr), radius);
+      SearchOutput r = job.run(nullptr);
+      return output_js(info.Env(), r, radius);
     });
   }
 

@@ -35,9 +35,6 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
         cancel_(std::move(cancel)) {
     if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
   }
-  // Freed training buffers below glibc's mmap threshold stay in the worker thread's malloc arena;
-  // hand them back so a finished or cancelled fit leaves the process's memory as it found it.
-  ~TrainWorker() override { malloc_trim(0); }
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
@@ -47,9 +44,14 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
       // Packed here, off the JS thread; OnOK only copies.
       codes_.resize(static_cast<size_t>(inputs_.image->rows()) * words_per_code(options_.bits));
       pack_sign_columns(result_.B.data(), options_.bits, inputs_.image->rows(), codes_.data());
+      if (!options_.keep_latent) result_.B = {};  // OnOK returns it only with keepLatent
     } catch (...) {
       error_ = std::current_exception();
     }
+    // Freed training buffers below glibc's mmap threshold stay in this thread's malloc arena: hand
+    // them back here, off the JS thread (it takes tens of milliseconds), so a finished or cancelled
+    // fit leaves the process's memory as it found it.
+    malloc_trim(0);
   }
 
   void OnProgress(const IterationReport* reports, size_t count) override {
@@ -90,21 +92,21 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     out.Set("precision", std::is_same<T, float>::value ? "float32" : "float64");
     Napi::Array kernels = Napi::Array::New(env, 2), W = Napi::Array::New(env, 2);
     for (uint32_t m = 0; m < 2; ++m) {
-      const auto& k = result_.kernels[m];
+      auto& k = result_.kernels[m];
       Napi::Object ko = Napi::Object::New(env);
       ko.Set("count", static_cast<double>(k.anchors));
       ko.Set("dim", static_cast<double>(k.dim));
-      ko.Set("anchors", copy_to_js(env, k.anchor_rows));
+      ko.Set("anchors", move_to_js(env, std::move(k.anchor_rows)));
       ko.Set("sigma", static_cast<double>(k.sigma));
-      ko.Set("mean", copy_to_js(env, k.mean));
+      ko.Set("mean", move_to_js(env, std::move(k.mean)));
       kernels.Set(m, ko);
-      W.Set(m, copy_to_js(env, result_.W[m]));
+      W.Set(m, move_to_js(env, std::move(result_.W[m])));
     }
     out.Set("kernels", kernels);
     out.Set("W", W);
-    auto codes = Napi::Uint8Array::New(env, codes_.size() * 8);
-    if (!codes_.empty()) std::memcpy(codes.Data(), codes_.data(), codes.ByteLength());
-    out.Set("codes", codes);
+    const size_t code_bytes = codes_.size() * 8;
+    Napi::ArrayBuffer code_buffer = move_to_js(env, std::move(codes_)).ArrayBuffer();
+    out.Set("codes", Napi::Uint8Array::New(env, code_bytes, code_buffer, 0));
     Napi::Array history = Napi::Array::New(env, result_.history.size());
     for (uint32_t i = 0; i < result_.history.size(); ++i) {
       Napi::Object h = Napi::Object::New(env);
@@ -124,9 +126,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     seconds.Set("hashFunctions", result_.seconds_hash);
     out.Set("seconds", seconds);
     if (options_.keep_latent) {
-      out.Set("V", copy_to_js(env, result_.V));
-      out.Set("R", copy_to_js(env, result_.R));
-      out.Set("M", copy_to_js(env, result_.M));
+      out.Set("V", move_to_js(env, std::move(result_.V)));
+      out.Set("R", move_to_js(env, std::move(result_.R)));
+      out.Set("M", move_to_js(env, std::move(result_.M)));
       auto B = Napi::Int8Array::New(env, result_.B.size());
       std::copy(result_.B.begin(), result_.B.end(), B.Data());
       out.Set("B", B);

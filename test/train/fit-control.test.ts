@@ -37,7 +37,8 @@ describe('fit control', () => {
 
   it('an aborted signal still cancels with ERR_ASCMH_CANCELLED', async () => {
     const controller = new AbortController();
-    const fit = ASCMH.fit(data, { ...options, iterations: 50 }, { signal: controller.signal, onProgress: () => controller.abort() });
+    // Enough iterations that the fit cannot finish before the first progress report reaches JS.
+    const fit = ASCMH.fit(data, { ...options, iterations: 10000 }, { signal: controller.signal, onProgress: () => controller.abort() });
     await expect(fit).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError' });
   });
 });
