@@ -3,7 +3,9 @@ import { callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
+import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { Durability, DurableHammingIndex } from './durable-index.js';
 
 /**
  * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
@@ -144,11 +146,18 @@ export class HammingIndex {
    * the first search that reads the damage (`ERR_ASCMH_INDEX_CORRUPT`), before any result from it
    * is returned. Read-only by default; `{ readonly: false }` allows adds and removes in memory (the
    * file never changes; save writes elsewhere). Files of format version 1 are read whole instead.
-   * A directory holding a durable index is opened with {@link DurableHammingIndex.open}.
+   * With `{ durability }`, `path` is the directory of a durable index (a snapshot plus a
+   * write-ahead log): this is `DurableHammingIndex.open(path, options)`, and returns its Promise.
    */
-  static open(path: string, options: { readonly?: boolean } = {}): HammingIndex {
+  static open(path: string, options?: { readonly?: boolean }): HammingIndex;
+  static open(path: string, options: { durability: Durability; bits?: number }): Promise<DurableHammingIndex>;
+  static open(path: string, options: { readonly?: boolean; durability?: Durability; bits?: number } = {}): HammingIndex | Promise<DurableHammingIndex> {
     checkPath(path, 'index path');
     if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'open options must be an object');
+    if (options.durability !== undefined) return import('./durable-index.js').then((m) => m.DurableHammingIndex.open(path, options));
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      fail('ERR_ASCMH_INDEX_FORMAT', `${path} is a directory: a durable index opens with { durability } (or DurableHammingIndex.open)`);
+    }
     if (options.readonly !== undefined && typeof options.readonly !== 'boolean') fail('ERR_ASCMH_OPTION', 'readonly must be a boolean');
     const index = new HammingIndex({ bits: 64 });
     callNative(() => index.#native.openMapped(path));
