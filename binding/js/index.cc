@@ -12,7 +12,7 @@
 #include "js/args.h"
 #include "js/job.h"
 #include "search/hamming_index.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
 
 namespace ascmh {
 namespace {

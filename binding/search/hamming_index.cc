@@ -14,7 +14,8 @@
 #include "core/codes.h"
 #include "core/memory_limit.h"
 #include "core/thread_pool.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
+#include "search/topk.h"
 
 namespace ascmh {
 
@@ -44,8 +45,14 @@ void scan_range(const Snapshot& s, HammingScanFn scan, const uint64_t* queries, 
     const int64_t a = std::max(lo, v.offset), b = std::min(hi, v.offset + v.segment->size());
     if (a >= b) continue;
     const uint64_t* codes = v.segment->codes.data();
-    const uint8_t* dead = v.dead ? v.dead->data() : nullptr;
-    for (int64_t q = q0; q < q1; ++q) tops[q - q0].set_dead(dead, v.offset);
+    // TopK takes removed items as bits: bit (pos - a) for the positions [a, b) scanned here.
+    std::vector<uint64_t> dead_bits;
+    if (v.dead) {
+      dead_bits.assign(static_cast<size_t>((b - a + 63) >> 6), 0);
+      const uint8_t* dead = v.dead->data() + (a - v.offset);
+      for (int64_t i = 0; i < b - a; ++i) dead_bits[i >> 6] |= static_cast<uint64_t>(dead[i] != 0) << (i & 63);
+    }
+    for (int64_t q = q0; q < q1; ++q) tops[q - q0].set_dead(v.dead ? dead_bits.data() : nullptr, a);
     for (int64_t c = a; c < b; c += chunk) {
       if (stop()) return;
       const int64_t len = std::min(chunk, b - c);
