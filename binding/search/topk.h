@@ -75,6 +75,14 @@ class TopK {
     int64_t w = size_, total = total_;
     const int64_t end = size_ + m, k = k_;
     int cut = cut_;
+    if (total + m < k && !dead_) {
+      // Not full, so the cut has not moved since the kernel compared: every candidate is kept
+      // (always so in a radius search without removed items).
+      for (int64_t r = w; r < end; ++r) ++count[dist[r]];
+      total_ = total + m;
+      size_ = end;
+      return;
+    }
     for (int64_t r = w; r < end; ++r) {
       const int d = dist[r];
       const int64_t p = pos[r];
