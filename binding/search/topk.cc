@@ -90,6 +90,7 @@ TopK& TopK::operator=(TopK&& o) noexcept {
   compact_at_ = o.compact_at_;
   thr_ = o.thr_;
   cut_ = o.cut_;
+  bounded_ = o.bounded_;
   dead_ = o.dead_;
   dead_base_ = o.dead_base_;
   count_ = std::move(o.count_);
@@ -125,6 +126,7 @@ void TopK::reset(int64_t k, int max_dist) {
   total_ = 0;
   thr_ = max_dist;
   cut_ = max_dist + 1;
+  bounded_ = false;
   // Compacting at 4k keeps the log O(k) (at most 2k entries survive a compaction) and the work per
   // accepted item O(1).
   compact_at_ = k < (int64_t(1) << 40) ? 4 * k + 64 : kUnlimited;

@@ -49,6 +49,18 @@ class TopK {
 
   int cut() const { return cut_; }
 
+  // Optional, after reset(): offer only items at distance < bound until k are kept (an estimate of
+  // the final threshold, e.g. from a sample of the database, saves most pushes of a large k). The
+  // answer is exact iff complete() after the scan; otherwise scan again without a bound.
+  void limit_cut(int bound) {
+    if (bound < cut_) {
+      cut_ = bound < 0 ? 0 : bound;
+      bounded_ = true;
+    }
+  }
+  // False when a bound set by limit_cut() may have hidden items of the answer.
+  bool complete() const { return !bounded_ || total_ >= k_; }
+
   // Accepts an item whose distance d < cut() (unless it is removed).
   inline void push(int64_t pos, int d) {
     if (size_ >= cap_) grow(1);
@@ -140,6 +152,7 @@ class TopK {
 
   int64_t k_ = 0, total_ = 0, compact_at_ = 0;
   int thr_ = 0, cut_ = 0;
+  bool bounded_ = false;
   const uint64_t* dead_ = nullptr;
   int64_t dead_base_ = 0;
   std::vector<int64_t> count_;  // count_[d]: kept items at distance d, exact for d <= thr_
