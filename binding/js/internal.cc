@@ -144,7 +144,8 @@ Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
 // hammingScan(query, db, count, bits, { k, maxDist, base, start, step, dead }) -> { positions,
 // distances }: the current scan kernel run straight over db items [start, count), offered as
 // positions base + (i - start), `step` items per kernel call (0: one call), into one TopK
-// (k 0 = unlimited); dead: a BigUint64Array of removed-item bits relative to base.
+// (k 0 = unlimited); dead: a BigUint64Array of removed-item bits relative to base; bound: a
+// TopK::limit_cut bound (the answer also says whether it is complete).
 Napi::Value HammingScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -158,6 +159,7 @@ Napi::Value HammingScan(const Napi::CallbackInfo& info) {
     const int64_t base = integer_option(env, o, "base", 0, "ERR_ASCMH_OPTION", 0, int64_t(1) << 40);
     const int64_t start = integer_option(env, o, "start", 0, "ERR_ASCMH_OPTION", 0, count);
     const int64_t step = integer_option(env, o, "step", 0, "ERR_ASCMH_OPTION", 0, kMaxSafeInteger);
+    const int64_t bound = integer_option(env, o, "bound", -1, "ERR_ASCMH_OPTION", -1, bits + 1);
     std::vector<uint64_t> dead;
     Napi::Value d = o.Get("dead");
     if (d.IsTypedArray() && d.As<Napi::TypedArray>().TypedArrayType() == napi_biguint64_array) {
@@ -171,6 +173,7 @@ Napi::Value HammingScan(const Napi::CallbackInfo& info) {
     TopK top;
     top.reset(k > 0 ? k : TopK::kUnlimited, max_dist);
     top.set_dead(dead.empty() ? nullptr : dead.data(), base);
+    if (bound >= 0) top.limit_cut(static_cast<int>(bound));
     const int64_t n = count - start, piece = step > 0 ? step : std::max<int64_t>(n, 1);
     for (int64_t at = 0; at < n; at += piece)
       scan(q.data(), db.data() + (start + at) * words, std::min(piece, n - at), words, base + at, top);
@@ -181,6 +184,7 @@ Napi::Value HammingScan(const Napi::CallbackInfo& info) {
     std::vector<double> p(pos.begin(), pos.end());
     out.Set("positions", copy_to_js(env, p));
     out.Set("distances", copy_to_js(env, dist));
+    out.Set("complete", top.complete());
     return out;
   });
 }

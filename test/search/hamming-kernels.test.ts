@@ -66,6 +66,16 @@ function checkScan(bits: number, rand: () => number) {
     const label = `bits ${bits} count ${count} start ${start} step ${step} k ${k} maxDist ${maxDist} dead ${dead !== null}`;
     expect(Array.from(got.distances), label).toEqual(want.map((w) => w.d));
     expect(Array.from(got.positions), label).toEqual(want.map((w) => w.pos));
+    expect(got.complete).toBe(true);
+    if (k > 0) {
+      // A bound on the cut (TopK::limit_cut): exact when it reports itself complete, which it must
+      // whenever k items lie below the bound (a bound above maxDist changes nothing).
+      const bound = Math.floor(rand() * (maxDist + 2));
+      const b = L.hammingScan(query, db.data, count, bits, { k, maxDist, base, start, step, dead: dead ?? undefined, bound });
+      const below = naiveScan(query, db.data, bits, start, count, base, 0, maxDist, dead).filter((w) => w.d < bound).length;
+      expect(b.complete, `${label} bound ${bound}`).toBe(bound > maxDist || below >= k);
+      if (b.complete) expect(Array.from(b.positions), `${label} bound ${bound}`).toEqual(want.map((w) => w.pos));
+    }
   }
 }
 
