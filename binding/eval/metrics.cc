@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "core/codes.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
 #include "core/thread_pool.h"
 
 namespace ascmh {

@@ -6,7 +6,8 @@
 #include "core/error.h"
 #include "core/memory_limit.h"
 #include "core/thread_pool.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
+#include "search/topk.h"
 
 namespace ascmh {
 namespace {

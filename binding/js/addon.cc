@@ -5,7 +5,7 @@
 #include <string>
 
 #include "features/kernel_features.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
 #include "linalg/linalg.h"
 #include "source_hash.h"
 #include "core/thread_pool.h"

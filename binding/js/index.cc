@@ -13,7 +13,7 @@
 #include "js/job.h"
 #include "index/hamming_index.h"
 #include "index/search.h"
-#include "search/hamming_kernels.h"
+#include "search/kernels.h"
 
 namespace ascmh {
 bool share_index(Napi::Value view, std::shared_ptr<HammingIndex> index);

@@ -2,12 +2,18 @@
 // references. Not part of the public API.
 #include <napi.h>
 
+#include <algorithm>
+
 #include "train/ascmh.h"
 #include "core/memory_limit.h"
 #include "core/row_source.h"
+#include "core/codes.h"
 #include "js/args.h"
+#include "js/errors.h"
 #include "features/kernel_features.h"
 #include "linalg/linalg.h"
+#include "search/kernels.h"
+#include "search/topk.h"
 
 namespace ascmh {
 namespace {
@@ -135,6 +141,71 @@ Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, -1);
 }
 
+// hammingScan(query, db, count, bits, { k, maxDist, base, start, step, dead }) -> { positions,
+// distances }: the current scan kernel run straight over db items [start, count), offered as
+// positions base + (i - start), `step` items per kernel call (0: one call), into one TopK
+// (k 0 = unlimited); dead: a BigUint64Array of removed-item bits relative to base; bound: a
+// TopK::limit_cut bound (the answer also says whether it is complete).
+Napi::Value HammingScan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const int bits = static_cast<int>(integer_arg(env, info[3], "ERR_ASCMH_BITS", "bits", 1, 1024));
+    const int64_t count = integer_arg(env, info[2], "ERR_ASCMH_CODES", "count", 0, 1 << 24);
+    const std::vector<uint64_t> q = codes_arg(env, info[0], "query", 1, bits);
+    const std::vector<uint64_t> db = codes_arg(env, info[1], "db", count, bits);
+    Napi::Object o = object_arg(env, info[4], "ERR_ASCMH_OPTION", "scan options");
+    const int64_t k = integer_option(env, o, "k", 0, "ERR_ASCMH_OPTION", 0, kMaxSafeInteger);
+    const int max_dist = static_cast<int>(integer_option(env, o, "maxDist", bits, "ERR_ASCMH_OPTION", 0, bits));
+    const int64_t base = integer_option(env, o, "base", 0, "ERR_ASCMH_OPTION", 0, int64_t(1) << 40);
+    const int64_t start = integer_option(env, o, "start", 0, "ERR_ASCMH_OPTION", 0, count);
+    const int64_t step = integer_option(env, o, "step", 0, "ERR_ASCMH_OPTION", 0, kMaxSafeInteger);
+    const int64_t bound = integer_option(env, o, "bound", -1, "ERR_ASCMH_OPTION", -1, bits + 1);
+    std::vector<uint64_t> dead;
+    Napi::Value d = o.Get("dead");
+    if (d.IsTypedArray() && d.As<Napi::TypedArray>().TypedArrayType() == napi_biguint64_array) {
+      auto a = d.As<Napi::BigUint64Array>();
+      if (static_cast<int64_t>(a.ElementLength()) < (count - start + 63) / 64)
+        throw_coded(env, "ERR_ASCMH_SHAPE", "dead has too few words");
+      dead.assign(a.Data(), a.Data() + a.ElementLength());
+    }
+    const int words = words_per_code(bits);
+    const HammingScanFn scan = hamming_scan_kernel(bits);
+    TopK top;
+    top.reset(k > 0 ? k : TopK::kUnlimited, max_dist);
+    top.set_dead(dead.empty() ? nullptr : dead.data(), base);
+    if (bound >= 0) top.limit_cut(static_cast<int>(bound));
+    const int64_t n = count - start, piece = step > 0 ? step : std::max<int64_t>(n, 1);
+    for (int64_t at = 0; at < n; at += piece)
+      scan(q.data(), db.data() + (start + at) * words, std::min(piece, n - at), words, base + at, top);
+    std::vector<int64_t> pos;
+    std::vector<uint16_t> dist;
+    top.finish(pos, dist);
+    Napi::Object out = Napi::Object::New(env);
+    std::vector<double> p(pos.begin(), pos.end());
+    out.Set("positions", copy_to_js(env, p));
+    out.Set("distances", copy_to_js(env, dist));
+    out.Set("complete", top.complete());
+    return out;
+  });
+}
+
+// hammingDistances(query, db, count, bits, start) -> Uint16Array: the current distance kernel
+// over db items [start, count).
+Napi::Value HammingDistances(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    const int bits = static_cast<int>(integer_arg(env, info[3], "ERR_ASCMH_BITS", "bits", 1, 65535));
+    const int64_t count = integer_arg(env, info[2], "ERR_ASCMH_CODES", "count", 0, 1 << 24);
+    const int64_t start = integer_arg(env, info[4], "ERR_ASCMH_OPTION", "start", 0, static_cast<double>(count));
+    const std::vector<uint64_t> q = codes_arg(env, info[0], "query", 1, bits);
+    const std::vector<uint64_t> db = codes_arg(env, info[1], "db", count, bits);
+    const int words = words_per_code(bits);
+    std::vector<uint16_t> out(static_cast<size_t>(count - start));
+    hamming_dist_kernel(bits)(q.data(), db.data() + start * words, count - start, words, out.data());
+    return copy_to_js(env, out);
+  });
+}
+
 }  // namespace
 
 void InitInternal(Napi::Env env, Napi::Object exports) {
@@ -159,6 +230,8 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("sparseDistanceBlocks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(sparse_distance_blocks()));
   }));
+  internal.Set("hammingScan", Napi::Function::New(env, HammingScan));
+  internal.Set("hammingDistances", Napi::Function::New(env, HammingDistances));
   exports.Set("_internal", internal);
   exports.Set("findNonFinite", Napi::Function::New(env, FindNonFinite, "findNonFinite"));
 }

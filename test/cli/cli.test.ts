@@ -126,7 +126,7 @@ describe('ascmh demo, --help and --version', () => {
   it('--version names the package and the native build', async () => {
     const { stdout } = await run('--version');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect(stdout).toMatch(new RegExp(`^${pkg.version.replace(/\./g, '\\.')} \\(native: OpenBLAS .*popcount (popcnt|generic|avx2)\\)`));
+    expect(stdout).toMatch(new RegExp(`^${pkg.version.replace(/\./g, '\\.')} \\(native: OpenBLAS .*popcount (popcnt|generic|avx2|avx512)\\)`));
   });
 
   it('--help lists every command, and each command documents its options', async () => {

@@ -1,92 +1,11 @@
-#include "search/hamming_kernels.h"
-
+// AVX2 kernels: byte popcounts by nibble lookup (vpshufb), summed per 64-bit lane by vpsadbw.
 #include <immintrin.h>
 
-#include <algorithm>
-#include <atomic>
-#include <string>
-
-#include "core/codes.h"
+#include "search/kernels_isa.h"
 
 namespace ascmh {
-
-void TopK::reset(int64_t k, int max_dist) {
-  k_ = k;
-  dead_ = nullptr;
-  total_ = 0;
-  thr_ = max_dist;
-  cut_ = max_dist + 1;
-  // Compacting at 4k keeps the log O(k) and the work per accepted item O(1).
-  compact_at_ = k < (int64_t(1) << 40) ? 4 * k + 64 : kUnlimited;
-  count_.assign(static_cast<size_t>(max_dist) + 1, 0);
-  pos_.clear();
-  dist_.clear();
-}
-
-void TopK::compact() {
-  size_t w = 0;
-  for (size_t r = 0; r < pos_.size(); ++r)
-    if (dist_[r] <= thr_) {
-      pos_[w] = pos_[r];
-      dist_[w++] = dist_[r];
-    }
-  pos_.resize(w);
-  dist_.resize(w);
-}
-
-void TopK::finish(std::vector<int64_t>& pos, std::vector<uint16_t>& dist) const {
-  const int64_t n = std::min(k_, total_);
-  pos.resize(static_cast<size_t>(n));
-  dist.resize(static_cast<size_t>(n));
-  if (n == 0) return;
-  // Stable counting sort of the log by distance: the log is in position order.
-  std::vector<int64_t> start(static_cast<size_t>(thr_) + 2, 0);
-  for (size_t r = 0; r < pos_.size(); ++r)
-    if (dist_[r] <= thr_) ++start[dist_[r] + 1];
-  for (int d = 1; d <= thr_ + 1; ++d) start[d] += start[d - 1];
-  for (size_t r = 0; r < pos_.size(); ++r) {
-    const int d = dist_[r];
-    if (d > thr_) continue;
-    const int64_t at = start[d]++;
-    if (at < n) {
-      pos[at] = pos_[r];
-      dist[at] = static_cast<uint16_t>(d);
-    }
-  }
-}
-
+namespace kernels {
 namespace {
-
-// ---- portable and popcnt paths -------------------------------------------------------------
-
-template <int W>
-inline int dist_scalar(const uint64_t* q, const uint64_t* d, int words) {
-  const int n = W > 0 ? W : words;
-  int s = 0;
-  for (int w = 0; w < n; ++w) s += __builtin_popcountll(q[w] ^ d[w]);
-  return s;
-}
-
-#define ASCMH_SCALAR_KERNELS(SUFFIX, ATTR)                                                                     \
-  template <int W>                                                                                             \
-  ATTR void scan_##SUFFIX(const uint64_t* q, const uint64_t* db, int64_t count, int words, int64_t base,      \
-                          TopK& top) {                                                                         \
-    const int stride = W > 0 ? W : words;                                                                      \
-    for (int64_t i = 0; i < count; ++i) {                                                                      \
-      const int d = dist_scalar<W>(q, db + i * stride, words);                                                 \
-      if (d < top.cut()) top.push(base + i, d);                                                                \
-    }                                                                                                          \
-  }                                                                                                            \
-  template <int W>                                                                                             \
-  ATTR void dist_##SUFFIX(const uint64_t* q, const uint64_t* db, int64_t count, int words, uint16_t* out) {    \
-    const int stride = W > 0 ? W : words;                                                                      \
-    for (int64_t i = 0; i < count; ++i) out[i] = static_cast<uint16_t>(dist_scalar<W>(q, db + i * stride, words)); \
-  }
-
-ASCMH_SCALAR_KERNELS(generic, )
-ASCMH_SCALAR_KERNELS(popcnt, __attribute__((target("popcnt"))))
-
-// ---- AVX2: byte popcounts by nibble lookup (vpshufb), summed per 64-bit lane by vpsadbw ---------
 
 #define ASCMH_AVX2 __attribute__((target("avx2,popcnt"), always_inline)) inline
 
@@ -268,74 +187,16 @@ __attribute__((target("avx2,popcnt"))) void dist_avx2_half(const uint64_t* q, co
   for (; i < count; ++i) out[i] = static_cast<uint16_t>(__builtin_popcountll(q[0] ^ db[i]));
 }
 
-enum class Isa { generic, popcnt, avx2 };
-
-Isa detect() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return Isa::avx2;
-  if (__builtin_cpu_supports("popcnt")) return Isa::popcnt;
-  return Isa::generic;
-}
-
-// The best kernel the CPU supports; tests may step down to check the fallbacks on this machine.
-std::atomic<int>& chosen() {
-  static std::atomic<int> isa{static_cast<int>(detect())};
-  return isa;
-}
-
-Isa isa() { return static_cast<Isa>(chosen().load(std::memory_order_relaxed)); }
-
 }  // namespace
 
-#define ASCMH_PICK(KIND)                                        \
-  switch (isa()) {                                              \
-    case Isa::avx2:                                             \
-      if (bits <= 32) return KIND##_avx2_half;                  \
-      return words == 1   ? KIND##_avx2<1>                      \
-             : words == 2 ? KIND##_avx2<2>                      \
-             : words == 4 ? KIND##_avx2<4>                      \
-                          : KIND##_avx2<0>;                     \
-    case Isa::popcnt:                                           \
-      return words == 1   ? KIND##_popcnt<1>                    \
-             : words == 2 ? KIND##_popcnt<2>                    \
-             : words == 4 ? KIND##_popcnt<4>                    \
-                          : KIND##_popcnt<0>;                   \
-    default:                                                    \
-      return words == 1 ? KIND##_generic<1> : words == 2 ? KIND##_generic<2> : KIND##_generic<0>; \
-  }
-
-HammingScanFn hamming_scan_kernel(int bits) {
-  const int words = words_per_code(bits);
-  ASCMH_PICK(scan)
+HammingScanFn avx2_scan(int bits, int words) {
+  if (bits <= 32) return scan_avx2_half;
+  return words == 1 ? scan_avx2<1> : words == 2 ? scan_avx2<2> : words == 4 ? scan_avx2<4> : scan_avx2<0>;
 }
-HammingDistFn hamming_dist_kernel(int bits) {
-  const int words = words_per_code(bits);
-  ASCMH_PICK(dist)
+HammingDistFn avx2_dist(int bits, int words) {
+  if (bits <= 32) return dist_avx2_half;
+  return words == 1 ? dist_avx2<1> : words == 2 ? dist_avx2<2> : words == 4 ? dist_avx2<4> : dist_avx2<0>;
 }
 
-bool set_hamming_kernel(const std::string& name) {
-  const Isa best = detect();
-  Isa want;
-  if (name == "avx2") want = Isa::avx2;
-  else if (name == "popcnt") want = Isa::popcnt;
-  else if (name == "generic") want = Isa::generic;
-  else return false;
-  if (static_cast<int>(want) > static_cast<int>(best)) return false;
-  chosen().store(static_cast<int>(want));
-  return true;
-}
-
-const char* hamming_kernel_name() {
-  switch (isa()) {
-    case Isa::avx2: return "avx2";
-    case Isa::popcnt: return "popcnt";
-    default: return "generic";
-  }
-}
-
-int64_t hamming_chunk_items(int words) {
-  // 128 KiB of codes: a quarter of Zen3's L2, leaving room for the per-query state.
-  return std::max<int64_t>(64, (int64_t(128) << 10) / (8 * words)) & ~int64_t(15);
-}
-
+}  // namespace kernels
 }  // namespace ascmh

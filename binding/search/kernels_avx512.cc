@@ -1,0 +1,219 @@
+// AVX-512 kernels: VPOPCNTDQ popcounts, AVX512F/BW unsigned compares against the TopK cut, and
+// candidates compressed (vpcompressq) straight into the TopK log, so a block of items with hits
+// costs no branch per hit. Tails use masked loads: nothing past `count` items is read.
+#include <immintrin.h>
+
+#include "search/kernels_isa.h"
+
+// GCC 12's avx512fintrin.h starts some intrinsics from _mm512_undefined_*() and warns about it
+// (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace ascmh {
+namespace kernels {
+namespace {
+
+#define ASCMH_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vpopcntdq,popcnt")))
+#define ASCMH_AVX512 ASCMH_AVX512_TARGET __attribute__((always_inline)) inline
+
+ASCMH_AVX512 __m512i pop(__m512i a, __m512i b) { return _mm512_popcnt_epi64(_mm512_xor_si512(a, b)); }
+ASCMH_AVX512 __m512i load(const uint64_t* p) { return _mm512_loadu_si512(p); }
+ASCMH_AVX512 __m512i load(const uint64_t* p, __mmask8 m) { return _mm512_maskz_loadu_epi64(m, p); }
+// Lanes 0..n-1 of 8.
+ASCMH_AVX512 __mmask8 first(int n) { return static_cast<__mmask8>(n >= 8 ? 0xff : n <= 0 ? 0 : (1u << n) - 1); }
+
+// Sums of adjacent lane pairs of a then b: (a0+a1, a2+a3, a4+a5, a6+a7, b0+b1, ..., b6+b7).
+ASCMH_AVX512 __m512i pair_sums(__m512i a, __m512i b) {
+  const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+  return _mm512_add_epi64(_mm512_permutex2var_epi64(a, even, b), _mm512_permutex2var_epi64(a, odd, b));
+}
+
+// The query, held in registers the way dist8<W> consumes it.
+template <int W>
+struct Query {
+  __m512i v;
+  const uint64_t* q;
+  int words;
+  ASCMH_AVX512 Query(const uint64_t* query, int n) : q(query), words(n) {
+    if (W == 1) v = _mm512_set1_epi64(static_cast<long long>(query[0]));
+    else if (W == 2) v = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(query)));
+    else if (W == 4) v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(query)));
+    else v = _mm512_setzero_si512();
+  }
+};
+
+// Distances of the n <= 8 consecutive items at db (8 when !Tail), one per 64-bit lane in item
+// order; lanes >= n hold garbage. Reads only the words of items < n.
+template <int W, bool Tail>
+ASCMH_AVX512 __m512i dist8(const Query<W>& q, const uint64_t* db, int n) {
+  if (W == 1) return pop(Tail ? load(db, first(n)) : load(db), q.v);
+  if (W == 2) {
+    const __m512i a = pop(Tail ? load(db, first(2 * n)) : load(db), q.v);              // items 0-3
+    const __m512i b = pop(Tail ? load(db + 8, first(2 * n - 8)) : load(db + 8), q.v);  // items 4-7
+    return pair_sums(a, b);
+  }
+  if (W == 4) {
+    const __m512i p0 = pop(Tail ? load(db, first(4 * n)) : load(db), q.v);  // items 0, 1
+    const __m512i p1 = pop(Tail ? load(db + 8, first(4 * n - 8)) : load(db + 8), q.v);
+    const __m512i p2 = pop(Tail ? load(db + 16, first(4 * n - 16)) : load(db + 16), q.v);
+    const __m512i p3 = pop(Tail ? load(db + 24, first(4 * n - 24)) : load(db + 24), q.v);
+    return pair_sums(pair_sums(p0, p1), pair_sums(p2, p3));
+  }
+  // Any width: per item, whole vectors then a masked one; the 8 per-item lane sums are reduced
+  // together by three levels of pair sums.
+  const int words = q.words, full = words / 8;
+  const __mmask8 rest = first(words % 8);
+  __m512i acc[8];
+  for (int j = 0; j < 8; ++j) {
+    acc[j] = _mm512_setzero_si512();
+    if (Tail && j >= n) continue;
+    const uint64_t* item = db + static_cast<int64_t>(j) * words;
+    __m512i s = _mm512_setzero_si512();
+    for (int c = 0; c < full; ++c) s = _mm512_add_epi64(s, pop(load(item + 8 * c), load(q.q + 8 * c)));
+    if (rest) s = _mm512_add_epi64(s, pop(load(item + 8 * full, rest), load(q.q + 8 * full, rest)));
+    acc[j] = s;
+  }
+  const __m512i t01 = pair_sums(acc[0], acc[1]), t23 = pair_sums(acc[2], acc[3]);
+  const __m512i t45 = pair_sums(acc[4], acc[5]), t67 = pair_sums(acc[6], acc[7]);
+  return pair_sums(pair_sums(t01, t23), pair_sums(t45, t67));
+}
+
+// Appends the items of masks ma and mb (lane j = position pos0 + j in a, pos0 + 8 + j in b, the
+// distances in the lanes) to the log and accounts for them with one commit: no branch on which of
+// the two blocks holds the hits.
+ASCMH_AVX512 void offer(TopK& top, __m512i a, __mmask8 ma, __m512i b, __mmask8 mb, int64_t pos0) {
+  const __m512i p = _mm512_add_epi64(_mm512_set1_epi64(pos0), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+  const int na = __builtin_popcount(ma);
+  const TopK::Tail t = top.reserve(16);
+  _mm512_storeu_si512(t.pos, _mm512_maskz_compress_epi64(ma, p));
+  _mm512_storeu_si512(t.pos + na, _mm512_maskz_compress_epi64(mb, _mm512_add_epi64(p, _mm512_set1_epi64(8))));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(t.dist), _mm512_cvtepi64_epi16(_mm512_maskz_compress_epi64(ma, a)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(t.dist + na), _mm512_cvtepi64_epi16(_mm512_maskz_compress_epi64(mb, b)));
+  top.commit(na + __builtin_popcount(mb));
+}
+
+template <int W>
+ASCMH_AVX512_TARGET void scan_avx512(const uint64_t* query, const uint64_t* db, int64_t count, int words, int64_t base,
+                                     TopK& top) {
+  const int64_t stride = W > 0 ? W : words;
+  const Query<W> q(query, words);
+  __m512i cut = _mm512_set1_epi64(top.cut());
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const __m512i a = dist8<W, false>(q, db + i * stride, 8);
+    const __m512i b = dist8<W, false>(q, db + (i + 8) * stride, 8);
+    // One compare of the lane minima decides whether any of the 16 items is a candidate.
+    if (__builtin_expect(!_mm512_kortestz(_mm512_cmplt_epu64_mask(_mm512_min_epu64(a, b), cut), 0), 0)) {
+      offer(top, a, _mm512_cmplt_epu64_mask(a, cut), b, _mm512_cmplt_epu64_mask(b, cut), base + i);
+      cut = _mm512_set1_epi64(top.cut());
+    }
+  }
+  for (; i < count; i += 8) {
+    const int n = static_cast<int>(count - i < 8 ? count - i : 8);
+    const __m512i a = n == 8 ? dist8<W, false>(q, db + i * stride, 8) : dist8<W, true>(q, db + i * stride, n);
+    const __mmask8 m = _mm512_cmplt_epu64_mask(a, cut) & first(n);
+    if (m) {
+      offer(top, a, m, a, 0, base + i);
+      cut = _mm512_set1_epi64(top.cut());
+    }
+  }
+}
+
+template <int W>
+ASCMH_AVX512_TARGET void dist_avx512(const uint64_t* query, const uint64_t* db, int64_t count, int words,
+                                     uint16_t* out) {
+  const int64_t stride = W > 0 ? W : words;
+  const Query<W> q(query, words);
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const __m128i a = _mm512_cvtepi64_epi16(dist8<W, false>(q, db + i * stride, 8));
+    const __m128i b = _mm512_cvtepi64_epi16(dist8<W, false>(q, db + (i + 8) * stride, 8));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1));
+  }
+  for (; i < count; i += 8) {
+    const int n = static_cast<int>(count - i < 8 ? count - i : 8);
+    const __m512i d = n == 8 ? dist8<W, false>(q, db + i * stride, 8) : dist8<W, true>(q, db + i * stride, n);
+    _mm_mask_storeu_epi16(out + i, first(n), _mm512_cvtepi64_epi16(d));
+  }
+}
+
+// Codes of at most 32 bits: only the low dword of each word is set, so 16 items' low dwords fill
+// one vector and are counted with vpopcntd.
+ASCMH_AVX512 __mmask16 first16(int n) {
+  return static_cast<__mmask16>(n >= 16 ? 0xffff : n <= 0 ? 0 : (1u << n) - 1);
+}
+
+template <bool Tail>
+ASCMH_AVX512 __m512i dist16_half(__m512i q32, const uint64_t* db, int n) {
+  const __m512i lo = Tail ? load(db, first(n)) : load(db);
+  const __m512i hi = Tail ? load(db + 8, first(n - 8)) : load(db + 8);
+  const __m512i low_dwords = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_popcnt_epi32(_mm512_xor_si512(_mm512_permutex2var_epi32(lo, low_dwords, hi), q32));
+}
+
+// As offer() for two blocks of 16 items with 32-bit distances.
+ASCMH_AVX512 void offer_half(TopK& top, __m512i a, __mmask16 ma, __m512i b, __mmask16 mb, int64_t pos0) {
+  const __m512i p = _mm512_add_epi64(_mm512_set1_epi64(pos0), _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m512i eight = _mm512_set1_epi64(8);
+  const int n0 = __builtin_popcount(ma & 0xff), na = __builtin_popcount(ma), n2 = na + __builtin_popcount(mb & 0xff);
+  const TopK::Tail t = top.reserve(32);
+  _mm512_storeu_si512(t.pos, _mm512_maskz_compress_epi64(static_cast<__mmask8>(ma), p));
+  _mm512_storeu_si512(t.pos + n0, _mm512_maskz_compress_epi64(static_cast<__mmask8>(ma >> 8), _mm512_add_epi64(p, eight)));
+  const __m512i p2 = _mm512_add_epi64(p, _mm512_set1_epi64(16));
+  _mm512_storeu_si512(t.pos + na, _mm512_maskz_compress_epi64(static_cast<__mmask8>(mb), p2));
+  _mm512_storeu_si512(t.pos + n2, _mm512_maskz_compress_epi64(static_cast<__mmask8>(mb >> 8), _mm512_add_epi64(p2, eight)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(t.dist), _mm512_cvtepi32_epi16(_mm512_maskz_compress_epi32(ma, a)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(t.dist + na), _mm512_cvtepi32_epi16(_mm512_maskz_compress_epi32(mb, b)));
+  top.commit(na + __builtin_popcount(mb));
+}
+
+ASCMH_AVX512_TARGET void scan_avx512_half(const uint64_t* query, const uint64_t* db, int64_t count, int words,
+                                          int64_t base, TopK& top) {
+  const __m512i q32 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(query[0])));
+  __m512i cut = _mm512_set1_epi32(top.cut());
+  int64_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    const __m512i a = dist16_half<false>(q32, db + i, 16), b = dist16_half<false>(q32, db + i + 16, 16);
+    if (__builtin_expect(!_mm512_kortestz(_mm512_cmplt_epu32_mask(_mm512_min_epu32(a, b), cut), 0), 0)) {
+      offer_half(top, a, _mm512_cmplt_epu32_mask(a, cut), b, _mm512_cmplt_epu32_mask(b, cut), base + i);
+      cut = _mm512_set1_epi32(top.cut());
+    }
+  }
+  for (; i < count; i += 16) {
+    const int n = static_cast<int>(count - i < 16 ? count - i : 16);
+    const __m512i a = n == 16 ? dist16_half<false>(q32, db + i, 16) : dist16_half<true>(q32, db + i, n);
+    const __mmask16 m = _mm512_cmplt_epu32_mask(a, cut) & first16(n);
+    if (m) {
+      offer_half(top, a, m, a, 0, base + i);
+      cut = _mm512_set1_epi32(top.cut());
+    }
+  }
+}
+
+ASCMH_AVX512_TARGET void dist_avx512_half(const uint64_t* query, const uint64_t* db, int64_t count, int words,
+                                          uint16_t* out) {
+  const __m512i q32 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(query[0])));
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm512_cvtepi32_epi16(dist16_half<false>(q32, db + i, 16)));
+  if (i < count) {
+    const int n = static_cast<int>(count - i);
+    _mm256_mask_storeu_epi16(out + i, first16(n), _mm512_cvtepi32_epi16(dist16_half<true>(q32, db + i, n)));
+  }
+}
+
+}  // namespace
+
+HammingScanFn avx512_scan(int bits, int words) {
+  if (bits <= 32) return scan_avx512_half;
+  return words == 1 ? scan_avx512<1> : words == 2 ? scan_avx512<2> : words == 4 ? scan_avx512<4> : scan_avx512<0>;
+}
+HammingDistFn avx512_dist(int bits, int words) {
+  if (bits <= 32) return dist_avx512_half;
+  return words == 1 ? dist_avx512<1> : words == 2 ? dist_avx512<2> : words == 4 ? dist_avx512<4> : dist_avx512<0>;
+}
+
+}  // namespace kernels
+}  // namespace ascmh
