@@ -155,6 +155,12 @@ void HammingIndex::ensure_map() {
 }
 
 void HammingIndex::check_new_ids(const int64_t* ids, int64_t count) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (mapped_items_ > 0) ensure_map();
+  check_new_ids_locked(ids, count);
+}
+
+void HammingIndex::check_new_ids_locked(const int64_t* ids, int64_t count) {
   std::vector<int64_t> sorted(ids, ids + count);
   std::sort(sorted.begin(), sorted.end());
   const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
@@ -172,7 +178,7 @@ void HammingIndex::add(const uint8_t* bytes, int64_t count, const int64_t* ids) 
   // first add relies on them.
   if (mapped_items_ > 0) ensure_map();
   if (ids) {
-    check_new_ids(ids, count);
+    check_new_ids_locked(ids, count);
     for (int64_t i = 0; i < count; ++i)
       if (ids[i] >= next_auto) next_auto = ids[i] == INT64_MAX ? ids[i] : ids[i] + 1;
   } else if (next_auto > INT64_MAX - count) {

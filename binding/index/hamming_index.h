@@ -30,6 +30,7 @@ class HammingIndex {
   // the index has seen. Throws (and changes nothing) on a duplicate id or an id range overflow.
   void add(const uint8_t* bytes, int64_t count, const int64_t* ids);
   // Throws ERR_ASCMH_DUPLICATE_ID if any of these ids is present or repeated: what add would check.
+  // Takes the writers' lock (another thread may be adding meanwhile).
   void check_new_ids(const int64_t* ids, int64_t count);
   int64_t remove(const int64_t* ids, int64_t count);  // returns how many were present
   bool get(int64_t id, uint64_t* code_out);
@@ -55,6 +56,7 @@ class HammingIndex {
     int64_t local;
   };
   bool locate(int64_t id, Found* out);
+  void check_new_ids_locked(const int64_t* ids, int64_t count);
   void ensure_map();
   uint64_t location(size_t slot, int64_t local) const {
     return (static_cast<uint64_t>(chunks_[slot].data->serial) << kChunkBits) | static_cast<uint64_t>(local);
