@@ -197,12 +197,17 @@ describe('durable index: crash test', () => {
   it('killed with SIGKILL at random moments 50 times, every acknowledged operation survives and nothing else appears', async () => {
     const dir = join(scratchDir(), 'idx');
     const rand = rng(2024);
-    // The writer adds batches (explicit ids, so each is recognisable) and removes some, printing
-    // each acknowledgement; it announces an operation before starting it.
+    // The writer adds batches (explicit ids, so each is recognisable) and removes some, logging
+    // each acknowledgement; it announces an operation before starting it. The log is a file
+    // written with write(2): a line logged before the kill is there after it (stdout is not, as a
+    // pipe the parent reads late queues its writes in the child).
+    const ackLog = join(scratchDir(), 'acks.log');
     const writer = (round: number) => `
       const { DurableHammingIndex } = await import(${JSON.stringify(distIndex)});
+      const { openSync, writeSync } = await import('node:fs');
+      const log = openSync(${JSON.stringify(ackLog)}, 'w');
       const index = await DurableHammingIndex.open(${JSON.stringify(dir)}, { bits: 64, durability: 'fsync' });
-      const say = (s) => process.stdout.write(s + '\\n');
+      const say = (s) => writeSync(log, s + '\\n');
       say('open ' + index.size);
       for (let b = 0; ; b++) {
         const base = ${round} * 1000000 + b * 10;
@@ -221,14 +226,13 @@ describe('durable index: crash test', () => {
     const acked = new Set<bigint>();   // ids acknowledged as added and not acknowledged as removed
     const removed = new Set<bigint>();
     for (let round = 0; round < 50; round++) {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', writer(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
+      rmSync(ackLog, { force: true });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', writer(round)], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
-          if (out.includes('open ')) {
+          if (existsSync(ackLog) && readFileSync(ackLog, 'utf8').includes('open ')) {
             clearInterval(timer);
             setTimeout(() => child.kill('SIGKILL'), 20 + Math.floor(rand() * 150));
           }
@@ -239,6 +243,7 @@ describe('durable index: crash test', () => {
         });
       });
       expect(stderr).toBe('');
+      const out = readFileSync(ackLog, 'utf8');
       // The one operation in flight at the kill may or may not have landed; all others must have.
       let inFlight: { kind: string; base: number } | undefined;
       for (const line of out.split('\n')) {
