@@ -3,17 +3,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/buffer_pool.h"
 #include "core/cancel.h"
 #include "index/snapshot.h"
 
 namespace ascmh {
 
+// Results in pooled buffers (core/buffer_pool.h), so a search writes into warm memory.
 struct SearchOutput {
   int64_t queries = 0;
   int64_t k = 0;                  // results per query (top-k search)
   std::vector<int64_t> offsets;   // queries + 1 entries (radius search)
-  std::vector<int64_t> ids;
-  std::vector<uint16_t> distances;
+  PooledArray<int64_t> ids;
+  PooledArray<uint16_t> distances;
 };
 
 // Top-k: k results per query (k capped at the live size), by (distance, insertion order). The

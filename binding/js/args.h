@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/buffer_pool.h"
 #include "core/matrix_view.h"
 #include "js/errors.h"
 
@@ -72,6 +73,28 @@ template <class T>
 Napi::TypedArrayOf<T> give_to_js(Napi::Env env, std::vector<T>&& values) {
   if (values.size() * sizeof(T) < (size_t(64) << 10)) return copy_to_js(env, values);
   return move_to_js(env, std::move(values));
+}
+
+// A pooled array handed to JS: small ones are copied, large ones become the buffer itself and
+// return to the pool (core/buffer_pool.h) when JS collects them.
+template <class T>
+Napi::TypedArrayOf<T> give_to_js(Napi::Env env, PooledArray<T>&& values) {
+  const size_t n = values.size();
+  if (n * sizeof(T) < (size_t(64) << 10)) {
+    auto out = Napi::TypedArrayOf<T>::New(env, n);
+    std::copy(values.data(), values.data() + n, out.Data());
+    values.reset();
+    return out;
+  }
+  auto* block = new PoolBlock(values.release());
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, block->data, n * sizeof(T),
+      [](Napi::Env, void*, PoolBlock* b) {
+        release_block(*b);
+        delete b;
+      },
+      block);
+  return Napi::TypedArrayOf<T>::New(env, n, buffer, 0);
 }
 
 }  // namespace ascmh

@@ -92,6 +92,39 @@ describe('HammingIndex search equals the naive reference', () => {
     }
   }, 120000);
 
+  it('large k: exact when the sampled bound on the cut proves too tight (the sample holds removed items)', () => {
+    // A large-k search estimates its cut from a sample of the database, removed items included.
+    // Here 40% of the items (interleaved, so no chunk is compacted) sit next to the query and are
+    // then removed, so the estimate is far too low: the search must notice and scan again.
+    const bits = 64;
+    const rand = rng(4242);
+    const center = randomCodes(1, bits, rand);
+    const db = randomCodes(50000, bits, rand);
+    const nearIds: number[] = [];
+    for (let i = 0; i < db.count; i++) {
+      if (i % 5 >= 2) continue;
+      db.data.set(center.data, i * 8);
+      db.data[i * 8 + (i % 8)] ^= 1 << (i % 7);  // distance 1 from the center
+      nearIds.push(i);
+    }
+    const { index, items: all } = build(bits, [db]);
+    expect(index.remove(nearIds)).toBe(nearIds.length);
+    const items = all.filter((_, i) => i % 5 >= 2);
+    const queries = randomCodes(8, bits, rand);
+    queries.data.set(center.data, 0);
+    queries.data.set(center.data, 3 * 8);
+    for (const k of [300, 2000]) {
+      expectTopK(index, items, { ...queries, count: 1 }, k);  // one query: runs per thread, merged
+      expectTopK(index, items, queries, k);                   // a group of queries
+    }
+    // Where the sample is representative (nothing removed), the same answers as a full sort.
+    const whole = build(bits, [randomCodes(40000, bits, rand, 2000)]);
+    for (const k of [150, 1000]) {
+      expectTopK(whole.index, whole.items, { ...queries, count: 1 }, k);
+      expectTopK(whole.index, whole.items, queries, k);
+    }
+  }, 60000);
+
   it('ignores bits beyond the code width in codes and queries', () => {
     const rand = rng(5);
     for (const bits of [8, 40, 200]) {
