@@ -45,11 +45,16 @@ int dgh_latent_batch(int64_t n, int r, const T* Z, double threshold, const std::
   const T inv_n = T(1) / static_cast<T>(n);
   for (int i = 0; i < r; ++i)
     for (int j = 0; j < r; ++j) Temp[(size_t)i * r + j] -= inv_n * colsum[i] * colsum[j];
-  // Temp is symmetric PSD: its SVD is its eigen-decomposition, singular values descending.
-  std::vector<T> w(r);
-  syevd<T>(r, Temp.data(), w.data());  // ascending; Temp holds the eigenvectors (columns)
+  // [~, Lmd, QQ] = svd(Temp), as the MATLAB code does. Temp is symmetric positive semi-definite
+  // up to rounding: its eigenvalues at rounding level (Wiki: ~1e-5 beside a largest ~1e12) come out
+  // as singular values |lambda|, mostly above the absolute 1e-6 cut, so they are kept as the code
+  // keeps them (an eigen-solver's signed values would drop about half of them).
+  std::vector<T> w(r), Uunused((size_t)r * r), QQt((size_t)r * r);
+  gesvd<T>(r, r, Temp.data(), w.data(), Uunused.data(), QQt.data());  // descending; rows of QQt = QQ'
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < r; ++j) Temp[(size_t)i * r + j] = QQt[(size_t)j * r + i];  // Temp <- QQ (columns)
   std::vector<int> kept, rest;
-  for (int j = r - 1; j >= 0; --j) (w[j] > static_cast<T>(threshold) ? kept : rest).push_back(j);
+  for (int j = 0; j < r; ++j) (w[j] > static_cast<T>(threshold) ? kept : rest).push_back(j);
   const int rank = static_cast<int>(kept.size()), m = r - rank;
   // V = sqrt(n) Zc (Q Lmd^-1/2 Q') + sqrt(n) P_ Q_'
   std::vector<T> Zc(Z, Z + n * r);

@@ -19,7 +19,8 @@ std::vector<T> procrustes(int r, const T* K);
 
 // The DGH closed form of max tr(V^T Z) s.t. V^T V = n I, V^T 1 = 0 for Z (n x r), as BATCH's
 // train_BATCH.m computes it (rows are samples):
-//   Temp = Z'Z - (1/n)(Z'1)(1'Z); [~, Lmd, QQ] = svd(Temp); idx = diag(Lmd) > threshold (absolute);
+//   Temp = Z'Z - (1/n)(Z'1)(1'Z); [~, Lmd, QQ] = svd(Temp) (an SVD: rounding-level eigenvalues count
+//   as |lambda|); idx = diag(Lmd) > threshold (absolute);
 //   Q = QQ(:, idx); Q_ = orth(QQ(:, ~idx)); P = Zc Q Lmd(idx)^(-1/2); P_ = orth(randn(n, r - r'));
 //   V = sqrt(n) [P P_] [Q Q_]'
 // P_ is NOT orthogonalised against 1 or P (the authors' quirk, kept). `completion(m)` returns the
