@@ -3,7 +3,7 @@ import { CodesFileWriter } from '../io/codes-file.js';
 import { readFeatureFile } from '../io/data-files.js';
 import { fail } from '../core/errors.js';
 import type { Matrix, Modality } from '../core/matrix.js';
-import { type AnyModel, loadModel } from '../train/trainers.js';
+import { loadModel } from '../train/trainers.js';
 import { NpyRowReader, type NpyData } from '../io/npy.js';
 import { Progress, checkFeatureSize, checkOutputPath, defaultVariable, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
 
