@@ -74,7 +74,8 @@ function octaveTime(method, dataDir, bits) {
   const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`Octave failed: ${run.stderr}`);
   const r = JSON.parse(line.replace(/\[([^\]]*)\]/g, (_, x) => `[${x.trim().split(/\s+/).join(',')}]`));
-  const total = r.kernel.map((k, i) => k + r.train[i]).sort((a, b) => a - b);
+  const list = (v) => (Array.isArray(v) ? v : [v]); // mat2str of one value has no brackets
+  const total = list(r.kernel).map((k, i) => k + list(r.train)[i]).sort((a, b) => a - b);
   return total[Math.floor(total.length / 2)];
 }
 
