@@ -1,5 +1,12 @@
 export { ASCMH, ascmhTrainer } from './train/ascmh.js';
-export type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, TrainingData } from './train/model.js';
+export { BATCH, BATCH_DEFAULTS, batchTrainer } from './train/batch.js';
+export type { BatchOptions, ResolvedBatchOptions } from './train/batch.js';
+export { SCRATCH, SCRATCH_DEFAULTS, scratchTrainer } from './train/scratch.js';
+export type { ResolvedScratchOptions, ScratchOptions } from './train/scratch.js';
+export { METHODS, loadModel, train, trainers } from './train/trainers.js';
+export type { AnyModel, MethodTypes } from './train/trainers.js';
+export type { KernelOptions } from './train/method-options.js';
+export type { CrossModalHashModel, CrossModalTrainer, EncoderKind, HashFunctionParameters, InjectedDraws, LatentState, Method, MethodFitControl, MethodModelState, MethodProgress, SigmaRule, SignThreshold, TrainingData } from './train/model.js';
 export type { AscmhOptions, FitControl, FitProgress } from './train/ascmh-options.js';
 export { DEFAULTS as defaultOptions } from './train/ascmh-options.js';
 export type { Codes, LabelMatrix, Matrix, Modality } from './core/matrix.js';

@@ -5,10 +5,31 @@
 
 #include "core/blas_lane.h"
 #include "core/codes.h"
+#include "encoders/projection_rotation.h"
 #include "linalg/linalg.h"
 #include "core/thread_pool.h"
 
 namespace ascmh {
+
+namespace {
+
+// Code bit j of row i is set where z[i][j] >= 0, or > 0 when strict.
+template <class T>
+void set_bits(const T* z, int64_t rows, int bits, bool strict, uint64_t* codes, int words) {
+  for (int64_t i = 0; i < rows; ++i) {
+    uint64_t* code = codes + i * words;
+    const T* zi = z + i * bits;
+    if (strict) {
+      for (int j = 0; j < bits; ++j)
+        if (zi[j] > 0) set_code_bit(code, j);
+    } else {
+      for (int j = 0; j < bits; ++j)
+        if (zi[j] >= 0) set_code_bit(code, j);
+    }
+  }
+}
+
+}  // namespace
 
 template <class T>
 void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel) {
@@ -16,7 +37,7 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
   const int bits = hash.bits, words = words_per_code(bits);
   if (n == 0) return;
   std::memset(codes, 0, sizeof(uint64_t) * n * words);
-  std::vector<T> phi, z;
+  std::vector<T> phi, z, rotated;
   if (n <= kDirectRows) {
     // z = phi W row by row, vectorised across bits; no BLAS, so no lane to wait for.
     const MatrixView input = X.block(0, n);
@@ -31,10 +52,13 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
         const T* w = hash.W.data() + a * bits;
         for (int j = 0; j < bits; ++j) zi[j] += p * w[j];
       }
-      uint64_t* code = codes + i * words;
-      for (int j = 0; j < bits; ++j)
-        if (zi[j] >= 0) set_code_bit(code, j);
     }
+    if (!hash.rotation.empty()) {
+      std::vector<T> rotated(z.size());
+      rotate_rows_direct(z.data(), n, bits, hash.rotation.data(), rotated.data());
+      z.swap(rotated);
+    }
+    set_bits(z.data(), n, bits, hash.strict, codes, words);
     return;
   }
   for (int64_t r0 = 0; r0 < n; r0 += block) {
@@ -48,12 +72,13 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
       BlasLaneGuard lane;
       rbf_features(hash.kernel, input, 0, rows, phi.data(), k);
       gemm<T>(Op::N, Op::N, (int)rows, bits, (int)k, 1, phi.data(), (int)k, hash.W.data(), bits, 0, z.data(), bits);
+      if (!hash.rotation.empty()) {
+        rotated.resize(z.size());
+        rotate_rows(z.data(), rows, bits, hash.rotation.data(), rotated.data());
+        z.swap(rotated);
+      }
     }
-    for (int64_t i = 0; i < rows; ++i) {
-      uint64_t* code = codes + (r0 + i) * words;
-      for (int j = 0; j < bits; ++j)
-        if (z[(size_t)i * bits + j] >= 0) set_code_bit(code, j);
-    }
+    set_bits(z.data(), rows, bits, hash.strict, codes + r0 * words, words);
   }
 }
 

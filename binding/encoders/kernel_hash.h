@@ -1,4 +1,7 @@
-// Hash functions of a trained model: code = sgn(W^T (phi(x) - mean)), bit set where >= 0.
+// Hash functions of a trained model, of two kinds (issue 13):
+//   kernel + ridge (ASCMH, BATCH):                z = W^T (phi(x) - mean)
+//   kernel + projection + rotation (SCRATCH):     z = R W^T (phi(x) - mean)   (encoders/projection_rotation.h)
+// and the code bit is set where z >= 0 (ASCMH, SCRATCH) or z > 0 (`strict`: BATCH's evaluate_BATCH.m).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -12,7 +15,9 @@ namespace ascmh {
 template <class T>
 struct HashFunction {
   RbfKernel<T> kernel;
-  std::vector<T> W;  // anchors x bits
+  std::vector<T> W;         // anchors x bits
+  std::vector<T> rotation;  // bits x bits, or empty (kernel + ridge)
+  bool strict = false;      // bit set where z > 0 instead of z >= 0
   int bits = 0;
 };
 

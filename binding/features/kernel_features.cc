@@ -141,10 +141,15 @@ std::vector<T> cross_products(const RbfKernel<T>& kernel, const T* X, int64_t ro
 
 // o[a] <- exp(scale * max(0, o[a] + norm + anchor_norms[a])) - mean[a]: the squared distance
 // (clamped: rounding can make it slightly negative), the kernel, and the centring in one pass.
+// With `divide`, the exponent is d / scale (scale = -2 sigma: exp(-D / (2 sigma)) as the MATLAB
+// codes write it, which rounds differently from a multiplication by the reciprocal).
 template <class T>
 __attribute__((always_inline)) inline void finish_row(T* o, int64_t k, T norm, const T* anchor_norms, T scale,
-                                                      const T* mean) {
-  for (int64_t a = 0; a < k; ++a) o[a] = exp_nonpositive(scale * std::max(T(0), o[a] + norm + anchor_norms[a]));
+                                                      const T* mean, bool divide) {
+  if (divide)
+    for (int64_t a = 0; a < k; ++a) o[a] = exp_nonpositive(std::max(T(0), o[a] + norm + anchor_norms[a]) / scale);
+  else
+    for (int64_t a = 0; a < k; ++a) o[a] = exp_nonpositive(scale * std::max(T(0), o[a] + norm + anchor_norms[a]));
   if (mean)
     for (int64_t a = 0; a < k; ++a) o[a] -= mean[a];
 }
@@ -153,13 +158,40 @@ __attribute__((always_inline)) inline void finish_row(T* o, int64_t k, T norm, c
 // chosen at run time. No FMA, so both give bit-identical results.
 template <class T>
 __attribute__((target("avx2"))) void finish_rows_avx2(T* out, int64_t rows, int64_t ldo, int64_t k, const T* norms,
-                                                     const T* anchor_norms, T scale, const T* mean) {
-  for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean);
+                                                     const T* anchor_norms, T scale, const T* mean, bool divide) {
+  if (divide)
+    for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean, true);
+  else
+    for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean, false);
 }
 template <class T>
 void finish_rows_baseline(T* out, int64_t rows, int64_t ldo, int64_t k, const T* norms, const T* anchor_norms,
-                          T scale, const T* mean) {
-  for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean);
+                          T scale, const T* mean, bool divide) {
+  if (divide)
+    for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean, true);
+  else
+    for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean, false);
+}
+
+// The exponent's factor (mean_distance: multiply by -1 / (2 sigma^2)) or divisor (squared: -2 sigma).
+template <class T>
+T exponent_scale(const RbfKernel<T>& kernel) {
+  return kernel.rule == SigmaRule::mean_squared_distance ? T(-2) * kernel.sigma
+                                                         : T(-1) / (T(2) * kernel.sigma * kernel.sigma);
+}
+
+// Rows [r0, r1) of X as T, minus the kernel's input mean when it has one (a copy then).
+template <class T>
+const T* input_rows(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, std::vector<T>& scratch) {
+  if (kernel.input_mean.empty()) return rows_as<T>(X, r0, r1, scratch);
+  const int64_t d = X.cols;
+  scratch.resize(static_cast<size_t>((r1 - r0) * d));
+  ThreadPool::instance().parallel_for(r1 - r0, 512, [&](int64_t b, int64_t e) {
+    X.copy_rows(r0 + b, r0 + e, scratch.data() + b * d);
+    for (int64_t i = b; i < e; ++i)
+      for (int64_t f = 0; f < d; ++f) scratch[(size_t)(i * d + f)] -= kernel.input_mean[f];
+  });
+  return scratch.data();
 }
 
 constexpr int64_t kRowBlock = 4096;
@@ -180,11 +212,17 @@ void prepare_anchors(RbfKernel<T>& kernel) {
 
 template <class T>
 RbfKernel<T> fit_rbf_kernel(RowSource& X, int64_t anchors, double width, Rng& rng) {
+  const auto picked = rng.sample_without_replacement(X.rows(), anchors);
+  return fit_rbf_kernel_at<T>(X, picked, width, rng);
+}
+
+template <class T>
+RbfKernel<T> fit_rbf_kernel_at(RowSource& X, const std::vector<int64_t>& picked, double width, Rng& rng) {
   RbfKernel<T> kernel;
+  const int64_t anchors = static_cast<int64_t>(picked.size());
   kernel.anchors = anchors;
   kernel.dim = X.cols();
   kernel.anchor_rows.resize(static_cast<size_t>(anchors * X.cols()));
-  const auto picked = rng.sample_without_replacement(X.rows(), anchors);
   X.gather(picked).copy_rows(0, anchors, kernel.anchor_rows.data());
   prepare_anchors(kernel);
   // sigma: mean Euclidean distance between a seeded sample of training rows and the anchors.
@@ -230,17 +268,18 @@ bool set_feature_kernel(const std::string& name) {
 template <class T>
 void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo) {
   const bool avx2 = finish_with_avx2.load(std::memory_order_relaxed);
-  const T scale = T(-1) / (T(2) * kernel.sigma * kernel.sigma);
+  const T scale = exponent_scale(kernel);
+  const bool divide = kernel.rule == SigmaRule::mean_squared_distance;
   const T* mean = kernel.mean.empty() ? nullptr : kernel.mean.data();
   std::vector<T> scratch;
   for (int64_t b0 = r0; b0 < r1; b0 += kRowBlock) {
     const int64_t b1 = std::min(r1, b0 + kRowBlock);
     T* block_out = out + (b0 - r0) * ldo;
-    const std::vector<T> norms = cross_products(kernel, rows_as<T>(X, b0, b1, scratch), b1 - b0, block_out, ldo);
+    const std::vector<T> norms = cross_products(kernel, input_rows<T>(kernel, X, b0, b1, scratch), b1 - b0, block_out, ldo);
     ThreadPool::instance().parallel_for(b1 - b0, 128, [&](int64_t b, int64_t e) {
       (avx2 ? finish_rows_avx2<T> : finish_rows_baseline<T>)(block_out + b * ldo, e - b, ldo, kernel.anchors,
                                                              norms.data() + b, kernel.anchor_norms.data(), scale,
-                                                             mean);
+                                                             mean, divide);
     });
   }
 }
@@ -248,11 +287,12 @@ void rbf_features(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, i
 template <class T>
 void rbf_features_direct(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo) {
   const bool avx2 = finish_with_avx2.load(std::memory_order_relaxed);
-  const T scale = T(-1) / (T(2) * kernel.sigma * kernel.sigma);
+  const T scale = exponent_scale(kernel);
+  const bool divide = kernel.rule == SigmaRule::mean_squared_distance;
   const T* mean = kernel.mean.empty() ? nullptr : kernel.mean.data();
   const int64_t d = kernel.dim, k = kernel.anchors;
   std::vector<T> scratch;
-  const T* rows = rows_as<T>(X, r0, r1, scratch);
+  const T* rows = input_rows<T>(kernel, X, r0, r1, scratch);
   std::vector<T> norms(static_cast<size_t>(r1 - r0));
   int64_t unused = 0;
   for (int64_t i = 0; i < r1 - r0; ++i) {
@@ -268,7 +308,36 @@ void rbf_features_direct(const RbfKernel<T>& kernel, const MatrixView& X, int64_
     }
   }
   (avx2 ? finish_rows_avx2<T> : finish_rows_baseline<T>)(out, r1 - r0, ldo, k, norms.data(), kernel.anchor_norms.data(),
-                                                         scale, mean);
+                                                         scale, mean, divide);
+}
+
+template <class T>
+void squared_distances(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo) {
+  const int64_t k = kernel.anchors;
+  std::vector<T> scratch;
+  for (int64_t b0 = r0; b0 < r1; b0 += kRowBlock) {
+    const int64_t b1 = std::min(r1, b0 + kRowBlock);
+    T* block_out = out + (b0 - r0) * ldo;
+    const std::vector<T> norms = cross_products(kernel, input_rows<T>(kernel, X, b0, b1, scratch), b1 - b0, block_out, ldo);
+    ThreadPool::instance().parallel_for(b1 - b0, 128, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        T* o = block_out + i * ldo;
+        for (int64_t a = 0; a < k; ++a) o[a] = std::max(T(0), o[a] + norms[i] + kernel.anchor_norms[a]);
+      }
+    });
+  }
+}
+
+template <class T>
+void kernel_of_distances(const RbfKernel<T>& kernel, T* out, int64_t rows, int64_t ldo) {
+  const bool avx2 = finish_with_avx2.load(std::memory_order_relaxed);
+  const T scale = exponent_scale(kernel);
+  const bool divide = kernel.rule == SigmaRule::mean_squared_distance;
+  const std::vector<T> zeros(static_cast<size_t>(std::max<int64_t>(rows, kernel.anchors)), T(0));
+  ThreadPool::instance().parallel_for(rows, 128, [&](int64_t b, int64_t e) {
+    (avx2 ? finish_rows_avx2<T> : finish_rows_baseline<T>)(out + b * ldo, e - b, ldo, kernel.anchors, zeros.data(),
+                                                           zeros.data(), scale, nullptr, divide);
+  });
 }
 
 int64_t sparse_distance_blocks() { return sparse_blocks.load(); }
@@ -277,8 +346,14 @@ template void prepare_anchors<double>(RbfKernel<double>&);
 template void prepare_anchors<float>(RbfKernel<float>&);
 template RbfKernel<double> fit_rbf_kernel<double>(RowSource&, int64_t, double, Rng&);
 template RbfKernel<float> fit_rbf_kernel<float>(RowSource&, int64_t, double, Rng&);
+template RbfKernel<double> fit_rbf_kernel_at<double>(RowSource&, const std::vector<int64_t>&, double, Rng&);
+template RbfKernel<float> fit_rbf_kernel_at<float>(RowSource&, const std::vector<int64_t>&, double, Rng&);
 template void rbf_features<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
 template void rbf_features<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
+template void squared_distances<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
+template void squared_distances<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
+template void kernel_of_distances<double>(const RbfKernel<double>&, double*, int64_t, int64_t);
+template void kernel_of_distances<float>(const RbfKernel<float>&, float*, int64_t, int64_t);
 template void rbf_features_direct<double>(const RbfKernel<double>&, const MatrixView&, int64_t, int64_t, double*, int64_t);
 template void rbf_features_direct<float>(const RbfKernel<float>&, const MatrixView&, int64_t, int64_t, float*, int64_t);
 

@@ -13,6 +13,7 @@
 
 namespace ascmh {
 void InitTrain(Napi::Env env, Napi::Object exports);
+void InitTrainMethods(Napi::Env env, Napi::Object exports);
 void InitEncode(Napi::Env env, Napi::Object exports);
 void InitEvaluate(Napi::Env env, Napi::Object exports);
 void InitInternal(Napi::Env env, Napi::Object exports);
@@ -73,6 +74,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   ascmh::InitEnvironment(env, exports);
   ascmh::InitTrain(env, exports);
+  ascmh::InitTrainMethods(env, exports);
   ascmh::InitEncode(env, exports);
   ascmh::InitEvaluate(env, exports);
   ascmh::InitInternal(env, exports);

@@ -49,10 +49,28 @@ std::shared_ptr<const HashFunction<T>> make_hash(Napi::Env env, Napi::Object spe
   if (!(h->kernel.sigma > 0) || !std::isfinite(h->kernel.sigma))
     throw_coded(env, code, "sigma is out of range for this precision");
   const int64_t k = h->kernel.anchors, d = h->kernel.dim;
-  require_memory(static_cast<double>(k) * (d + h->bits + 1), sizeof(T), "the hash function");
+  require_memory(static_cast<double>(k) * (d + h->bits + 1) + static_cast<double>(h->bits) * h->bits + d, sizeof(T),
+                 "the hash function");
   h->kernel.anchor_rows = parameter_array<T>(env, anchors, static_cast<size_t>(k * d), "anchors");
   h->kernel.mean = parameter_array<T>(env, spec.Get("mean"), static_cast<size_t>(k), "mean");
   h->W = parameter_array<T>(env, spec.Get("W"), static_cast<size_t>(k) * h->bits, "W");
+  // The other kinds and settings (issue 13); absent means ASCMH's: mean-distance sigma, no input
+  // centring, no rotation, bit where z >= 0.
+  Napi::Value rule = spec.Get("sigmaRule");
+  const std::string rule_name = rule.IsString() ? rule.As<Napi::String>().Utf8Value() : rule.IsUndefined() ? "mean-distance" : "";
+  if (rule_name == "mean-squared-distance") h->kernel.rule = SigmaRule::mean_squared_distance;
+  else if (rule_name != "mean-distance") throw_coded(env, code, "sigmaRule must be 'mean-distance' or 'mean-squared-distance'");
+  Napi::Value input_mean = spec.Get("inputMean");
+  if (!input_mean.IsUndefined())
+    h->kernel.input_mean = parameter_array<T>(env, input_mean, static_cast<size_t>(d), "inputMean");
+  Napi::Value rotation = spec.Get("rotation");
+  if (!rotation.IsUndefined())
+    h->rotation = parameter_array<T>(env, rotation, static_cast<size_t>(h->bits) * h->bits, "rotation");
+  Napi::Value threshold = spec.Get("threshold");
+  const std::string threshold_name =
+      threshold.IsString() ? threshold.As<Napi::String>().Utf8Value() : threshold.IsUndefined() ? "nonnegative" : "";
+  if (threshold_name == "positive") h->strict = true;
+  else if (threshold_name != "nonnegative") throw_coded(env, code, "threshold must be 'nonnegative' or 'positive'");
   prepare_anchors(h->kernel);
   return h;
 }

@@ -181,6 +181,17 @@ void cholesky_upper<float>(int n, float* A) {
 }
 
 template <>
+void cholesky_solve<double>(int n, int nrhs, const double* U, double* B) {
+  SmallProblem small(n);
+  check_info("dpotrs", LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, U, n, B, nrhs), "SOLVE");
+}
+template <>
+void cholesky_solve<float>(int n, int nrhs, const float* U, float* B) {
+  SmallProblem small(n);
+  check_info("spotrs", LAPACKE_spotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, U, n, B, nrhs), "SOLVE");
+}
+
+template <>
 void solve_upper_transposed<double>(int n, int nrhs, const double* U, double* B) {
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0, U, n, B, nrhs);
 }

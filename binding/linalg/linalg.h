@@ -48,6 +48,10 @@ void cholesky_upper(int n, T* A);
 // the numerical rank is returned.
 int pivoted_cholesky(int n, double* A, std::vector<int>& order);
 
+// Solves A X = B (B n x nrhs, overwritten) with the factor U of cholesky_upper (A = U^T U).
+template <class T>
+void cholesky_solve(int n, int nrhs, const T* U, T* B);
+
 // B (n x nrhs) <- U^{-T} B for the upper-triangular U from cholesky_upper.
 template <class T>
 void solve_upper_transposed(int n, int nrhs, const T* U, T* B);

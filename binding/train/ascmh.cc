@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "core/blas_lane.h"
+#include "features/kernel_map.h"
 #include "core/large_array.h"
 #include "linalg/linalg.h"
 #include "core/thread_pool.h"
@@ -753,15 +754,15 @@ TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* lab
   auto t0 = clock::now();
   P.PhiT = LargeArray<T>((size_t)n * K);
   for (int m = 0; m < 2; ++m) {
-    result.kernels[m] = fit_rbf_kernel<T>(*views[m], P.k[m], o.kernel_width[m], rng);
-    for (int64_t b0 = 0; b0 < n; b0 += kLaneRows) {
-      const int64_t b1 = std::min(n, b0 + kLaneRows);
-      const MatrixView rows = views[m]->block(b0, b1);  // before the lane: the JS thread may copy it
-      check_finite(rows, b0, m == 0 ? "image" : "text");
-      BlasLaneGuard lane;  // per block: a concurrent encode waits for one block, not the whole pass
-      rbf_features(result.kernels[m], rows, 0, b1 - b0, P.PhiT.data() + b0 * K + P.offset[m], K);
-      check_cancel(cancel);
-    }
+    // The shared kernel component (features/kernel_map.h) with ASCMH's rule: sigma = width x the
+    // mean distance of a sample; both modalities are centred together below.
+    KernelSpec spec;
+    spec.anchors = P.k[m];
+    spec.rule = SigmaRule::mean_distance;
+    spec.width = o.kernel_width[m];
+    spec.subtract_mean = false;
+    result.kernels[m] = fit_kernel_map<T>(*views[m], spec, rng, nullptr, P.PhiT.data() + P.offset[m], K,
+                                          m == 0 ? "image" : "text", cancel);
   }
   {
     // With few label groups, one pass gives the group sums of phi, and from them the mean, G Phi^T

@@ -62,6 +62,33 @@ export function withHyperParameters(cmd: Command): Command {
     .addOption(new Option('--precision <p>', 'arithmetic of features and updates').choices(['float64', 'float32']).default(DEFAULTS.precision));
 }
 
+/** --method, on train and eval. */
+export function withMethod(cmd: Command): Command {
+  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults; see README)').choices(['ascmh', 'batch', 'scratch']).default('ascmh'));
+}
+
+// The flags BATCH and SCRATCH share with ASCMH (passed on only when given); the rest are ASCMH's.
+const SHARED_FLAGS: Record<'batch' | 'scratch', string[]> = {
+  batch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'omega'],
+  scratch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha'],
+};
+
+/** The hyper-parameters of `method` from the flags: ASCMH's all; another method's shared flags given on the command line. */
+export function methodHyperParameters(method: 'ascmh' | 'batch' | 'scratch', o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+  if (method === 'ascmh') return hyperParameters(o) as Record<string, unknown>;
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  const out: Record<string, unknown> = {};
+  for (const key of ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'lambdaImage', 'lambdaText', 'alpha', 'omega', 'ridge', 'ridgeImage', 'ridgeText', 'iterations', 'tolerance', 'precision']) {
+    if (!given(key)) continue;
+    if (!SHARED_FLAGS[method].includes(key)) {
+      const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      fail('ERR_ASCMH_USAGE', `${flag} is an ASCMH option; ${method.toUpperCase()} takes ${SHARED_FLAGS[method].map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+    }
+    out[key] = o[key];
+  }
+  return out;
+}
+
 export function hyperParameters(o: Record<string, unknown>): Omit<AscmhOptions, 'bits' | 'seed'> {
   return {
     imageAnchors: o.imageAnchors as number,

@@ -3,7 +3,7 @@ import { CodesFileWriter } from '../io/codes-file.js';
 import { readFeatureFile } from '../io/data-files.js';
 import { fail } from '../core/errors.js';
 import type { Matrix, Modality } from '../core/matrix.js';
-import { ASCMH } from '../train/ascmh.js';
+import { loadModel } from '../train/trainers.js';
 import { NpyRowReader, type NpyData } from '../io/npy.js';
 import { Progress, checkFeatureSize, checkOutputPath, defaultVariable, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
 
@@ -58,7 +58,7 @@ async function encode(o: Record<string, unknown>): Promise<void> {
   const input = o.input as string;
   const out = o.out as string;
   await checkOutputPath(out);
-  const model = await ASCMH.load(o.model as string);
+  const model = await loadModel(o.model as string);
   const source = await openFeatureSource(input, (o.var as string | undefined) ?? defaultVariable(modality, 'db'));
   const signal = interruptSignal();
   const progress = new Progress('encode', source.rows, verbosity);

@@ -7,8 +7,9 @@ import { type Dataset, selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
 import { type ExperimentRow, runExperiment } from '../experiments/experiment.js';
 import { experimentFigures, topNGrid } from '../experiments/figures.js';
-import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMap } from '../experiments/paper.js';
-import { Progress, type Verbosity, bitsList, hyperParameters, interruptSignal, matVariables, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
+import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
+import type { Method } from '../train/model.js';
+import { Progress, type Verbosity, bitsList, interruptSignal, matVariables, methodHyperParameters, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
 
 const DATA_HELP = 'dataset folder (img.npy, txt.npy, labels.npy, split.json) or .mat file (I_tr, T_tr, L_tr, I_te, ...)';
 
@@ -22,7 +23,7 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option('--protocol <p>', 'database: the learned training codes (the paper\'s) or items encoded by the hash functions').choices(['train-codes', 'encoded']).default('train-codes'))
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--plot <dir>', 'also write the paper\'s figures (precision of the top N, precision-recall) as SVG, and their data as curves.json');
-  withVerbosity(withMatVariables(withHyperParameters(evalCmd))).action(evaluateCommand);
+  withVerbosity(withMatVariables(withHyperParameters(withMethod(evalCmd)))).action(evaluateCommand);
 
   const reproduceCmd = program
     .command('reproduce')
@@ -31,17 +32,24 @@ export function registerEvaluate(program: Command): void {
     .option('--seeds <n>', 'runs per code length (the paper averages 20)', positiveInt, 20)
     .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
     .addOption(new Option('--paper <dataset>', 'which of the paper\'s datasets this is (default: from the data\'s name)').choices([...Object.keys(PAPER_TABLE2), 'none']))
+    .option('--methods <list>', 'methods, one table each, with the paper\'s row beside each (ascmh, batch, scratch)', methodList, ['ascmh', 'batch', 'scratch'])
     .option('--json', 'print exactly one JSON object on stdout');
   withVerbosity(withMatVariables(withHyperParameters(reproduceCmd))).action(reproduce);
 }
 
-async function experiment(ds: Dataset, o: Record<string, unknown>, protocol: 'train-codes' | 'encoded', curves: boolean, verbosity: Verbosity): Promise<ExperimentRow[]> {
+function methodList(value: string): Method[] {
+  const list = value.split(',').map((m) => m.trim());
+  for (const m of list) if (!['ascmh', 'batch', 'scratch'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch)`);
+  return list as Method[];
+}
+
+async function experiment(ds: Dataset, o: Record<string, unknown>, protocol: 'train-codes' | 'encoded', curves: boolean, verbosity: Verbosity, method: Method, hyper: Record<string, unknown>): Promise<ExperimentRow[]> {
   const train = selectRows(ds, ds.split.train);
   const query = selectRows(ds, ds.split.query);
   const database = protocol === 'encoded' ? selectRows(ds, ds.split.database) : train;
   const bits = o.bits as number[];
   const seeds = o.seeds as number;
-  const progress = new Progress(`${ds.name}`, bits.length * seeds, verbosity);
+  const progress = new Progress(method === 'ascmh' ? `${ds.name}` : `${ds.name} ${method}`, bits.length * seeds, verbosity);
   let fits = 0;
   try {
     return await runExperiment({
@@ -51,7 +59,8 @@ async function experiment(ds: Dataset, o: Record<string, unknown>, protocol: 'tr
       bits,
       seeds,
       protocol,
-      options: hyperParameters(o),
+      method,
+      options: hyper,
       curves: curves ? { ns: topNGrid(database.labels.rows) } : undefined,
       signal: interruptSignal(),
       onFit: (b, seed, seconds) => {
@@ -85,17 +94,19 @@ async function writePlots(dir: string, rows: ExperimentRow[], ds: Dataset, proto
   return written;
 }
 
-async function evaluateCommand(o: Record<string, unknown>): Promise<void> {
+async function evaluateCommand(o: Record<string, unknown>, cmd: Command): Promise<void> {
   const verbosity = verbosityOf(o);
   const protocol = o.protocol as 'train-codes' | 'encoded';
+  const method = o.method as Method;
+  const hyper = methodHyperParameters(method, o, cmd);
   const ds = await openDataset(o.data as string, matVariables(o));
-  const rows = await experiment(ds, o, protocol, o.plot !== undefined, verbosity);
+  const rows = await experiment(ds, o, protocol, o.plot !== undefined, verbosity, method, hyper);
   const written = o.plot !== undefined ? await writePlots(o.plot as string, rows, ds, protocol) : [];
   const results = rows.map(({ curves: _curves, ...r }) => r);
   if (o.json) {
-    process.stdout.write(JSON.stringify({ dataset: ds.name, protocol, results }) + '\n');
+    process.stdout.write(JSON.stringify({ dataset: ds.name, method, protocol, results }) + '\n');
   } else {
-    printTable(results, `${ds.name}: mAP@all over ${o.seeds} seed(s), protocol ${protocol}`);
+    printTable(results, `${ds.name}${method === 'ascmh' ? '' : ` (${method.toUpperCase()})`}: mAP@all over ${o.seeds} seed(s), protocol ${protocol}`);
     for (const path of written) console.log(`wrote ${path}`);
   }
 }
@@ -105,31 +116,44 @@ const TASKS = [
   { key: 't2i', label: 'Text->Image' },
 ] as const;
 
-async function reproduce(o: Record<string, unknown>): Promise<void> {
+async function reproduce(o: Record<string, unknown>, cmd: Command): Promise<void> {
+  const methods = o.methods as Method[];
+  const hypers = methods.map((m) => methodHyperParameters(m, o, cmd));
   const ds = await openDataset(o.data as string, matVariables(o));
   const paper: PaperDataset | undefined = o.paper === 'none' ? undefined : ((o.paper as PaperDataset | undefined) ?? paperDatasetOf(ds.name));
-  const rows = await experiment(ds, o, 'train-codes', false, verbosityOf(o));
-  const cell = (bits: number, task: 'i2t' | 't2i') => {
+  const tables: { method: Method; rows: ExperimentRow[] }[] = [];
+  for (const [i, method] of methods.entries()) tables.push({ method, rows: await experiment(ds, o, 'train-codes', false, verbosityOf(o), method, hypers[i]) });
+  const cellOf = (method: Method, rows: ExperimentRow[]) => (bits: number, task: 'i2t' | 't2i') => {
     const ours = rows.find((r) => r.bits === bits)![task];
-    const theirs = paper ? paperMap(paper, task, bits) : undefined;
+    const theirs = paper ? paperMethodMap(method, paper, task, bits) : undefined;
     return { ours, paper: theirs ?? null, difference: theirs === undefined ? null : ours - theirs };
   };
+  const resultsOf = (method: Method, rows: ExperimentRow[]) => {
+    const cell = cellOf(method, rows);
+    return rows.map((r) => ({ bits: r.bits, i2t: cell(r.bits, 'i2t'), t2i: cell(r.bits, 't2i'), trainSeconds: r.trainSeconds }));
+  };
   if (o.json) {
-    const results = rows.map((r) => ({ bits: r.bits, i2t: cell(r.bits, 'i2t'), t2i: cell(r.bits, 't2i'), trainSeconds: r.trainSeconds }));
-    process.stdout.write(JSON.stringify({ dataset: ds.name, paperDataset: paper ?? null, protocol: 'train-codes', seeds: o.seeds, results }) + '\n');
+    // `results` is the first method's table (ASCMH by default), as before `methods` existed.
+    const all = tables.map((t) => ({ method: t.method, results: resultsOf(t.method, t.rows) }));
+    process.stdout.write(JSON.stringify({ dataset: ds.name, paperDataset: paper ?? null, protocol: 'train-codes', seeds: o.seeds, results: all[0].results, methods: all }) + '\n');
     return;
   }
   const fmt = (v: number | null, signed = false) => (v === null ? '-' : `${signed && v >= 0 ? '+' : ''}${v.toFixed(4)}`).padStart(9);
   const paperTitle = paper ? PAPER_TABLE2[paper].title : 'no published numbers';
-  console.log(`ASCMH on ${ds.name} (paper: ${paperTitle}), mAP@all, train-codes protocol, mean of ${o.seeds} seed(s)`);
-  console.log(`${'Task'.padEnd(13)}${'Row'.padEnd(12)}${rows.map((r) => `${r.bits} bits`.padStart(9)).join('')}`);
-  for (const task of TASKS) {
-    const cells = rows.map((r) => cell(r.bits, task.key));
-    console.log(`${task.label.padEnd(13)}${'ours'.padEnd(12)}${cells.map((c) => fmt(c.ours)).join('')}`);
-    if (paper) {
-      console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}${cells.map((c) => fmt(c.paper)).join('')}`);
-      console.log(`${''.padEnd(13)}${'difference'.padEnd(12)}${cells.map((c) => fmt(c.difference, true)).join('')}`);
+  for (const [i, { method, rows }] of tables.entries()) {
+    if (i > 0) console.log('');
+    const cell = cellOf(method, rows);
+    const source = method === 'ascmh' ? '' : ", the ASCMH paper's row for it";
+    console.log(`${method.toUpperCase()} on ${ds.name} (paper: ${paperTitle}${paper ? source : ''}), mAP@all, train-codes protocol, mean of ${o.seeds} seed(s)`);
+    console.log(`${'Task'.padEnd(13)}${'Row'.padEnd(12)}${rows.map((r) => `${r.bits} bits`.padStart(9)).join('')}`);
+    for (const task of TASKS) {
+      const cells = rows.map((r) => cell(r.bits, task.key));
+      console.log(`${task.label.padEnd(13)}${'ours'.padEnd(12)}${cells.map((c) => fmt(c.ours)).join('')}`);
+      if (paper) {
+        console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}${cells.map((c) => fmt(c.paper)).join('')}`);
+        console.log(`${''.padEnd(13)}${'difference'.padEnd(12)}${cells.map((c) => fmt(c.difference, true)).join('')}`);
+      }
     }
+    console.log(`${'Train s'.padEnd(13)}${'median'.padEnd(12)}${rows.map((r) => r.trainSeconds.toFixed(3).padStart(9)).join('')}`);
   }
-  console.log(`${'Train s'.padEnd(13)}${'median'.padEnd(12)}${rows.map((r) => r.trainSeconds.toFixed(3).padStart(9)).join('')}`);
 }

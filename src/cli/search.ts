@@ -4,7 +4,7 @@ import { readFeatureFile } from '../io/data-files.js';
 import { fail } from '../core/errors.js';
 import { HammingIndex, isIndexFile } from '../search/hamming-index.js';
 import type { Codes, Modality } from '../core/matrix.js';
-import { ASCMH } from '../train/ascmh.js';
+import { type AnyModel, loadModel } from '../train/trainers.js';
 import { bitsValue, checkFeatureSize, defaultVariable, nonNegativeInt, positiveInt } from './common.js';
 
 
@@ -26,7 +26,7 @@ export function registerSearch(program: Command): void {
     .action(search);
 }
 
-async function databaseIndex(path: string | undefined, model: ASCMH | undefined, bits: number): Promise<HammingIndex> {
+async function databaseIndex(path: string | undefined, model: AnyModel | undefined, bits: number): Promise<HammingIndex> {
   if (path !== undefined && (await isIndexFile(path))) {
     const index = HammingIndex.open(path);  // mapped: nothing is read until the search
     if (index.bits !== bits) fail('ERR_ASCMH_BITS_MISMATCH', `${path} holds ${index.bits}-bit codes; the queries are ${bits}-bit`);
@@ -41,7 +41,7 @@ async function databaseIndex(path: string | undefined, model: ASCMH | undefined,
   return index;
 }
 
-async function queryCodes(o: Record<string, unknown>, model: ASCMH | undefined): Promise<Codes> {
+async function queryCodes(o: Record<string, unknown>, model: AnyModel | undefined): Promise<Codes> {
   const input = o.input as string;
   if (o.codes) {
     const bits = model?.bits ?? (o.bits as number | undefined) ?? fail('ERR_ASCMH_USAGE', '--codes needs --model or --bits to know the code length');
@@ -62,7 +62,7 @@ const idValue = (id: bigint) => (id >= BigInt(Number.MIN_SAFE_INTEGER) && id <= 
 async function search(o: Record<string, unknown>): Promise<void> {
   if (o.k === undefined && o.radius === undefined) o.k = 100;
   if (o.limit !== undefined && o.radius === undefined) fail('ERR_ASCMH_USAGE', '--limit goes with --radius');
-  const model = o.model !== undefined ? await ASCMH.load(o.model as string) : undefined;
+  const model = o.model !== undefined ? await loadModel(o.model as string) : undefined;
   const queries = await queryCodes(o, model);
   const index = await databaseIndex(o.database as string | undefined, model, queries.bits);
   const results: { ids: (number | string)[]; distances: number[] }[] = [];

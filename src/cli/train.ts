@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { openDataset, readFeatureFile, readLabelFile } from '../io/data-files.js';
 import { selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
-import { ASCMH } from '../train/ascmh.js';
-import type { TrainingData } from '../train/model.js';
-import { Progress, bitsValue, checkOutputPath, hyperParameters, interruptSignal, matVariables, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withVerbosity } from './common.js';
+import type { Method, TrainingData } from '../train/model.js';
+import { type AnyModel, train as trainMethod } from '../train/trainers.js';
+import { Progress, bitsValue, checkOutputPath, interruptSignal, matVariables, methodHyperParameters, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
 
 export function registerTrain(program: Command): void {
   const cmd = program
@@ -17,7 +17,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('--bits <n>', 'code length, 8 to 1024', bitsValue)
     .option('--seed <n>', 'seed of anchors and initialisation', nonNegativeInt, 0)
     .requiredOption('--out <file>', 'model file to write (atomically)');
-  withVerbosity(withMatVariables(withHyperParameters(cmd), ['train'])).action(train);
+  withVerbosity(withMatVariables(withHyperParameters(withMethod(cmd)), ['train'])).action(train);
 }
 
 async function trainingData(o: Record<string, string | undefined>, vars: ReturnType<typeof matVariables>): Promise<TrainingData> {
@@ -35,27 +35,31 @@ async function trainingData(o: Record<string, string | undefined>, vars: ReturnT
   };
 }
 
-async function train(o: Record<string, unknown>): Promise<void> {
+async function train(o: Record<string, unknown>, cmd: Command): Promise<void> {
   const verbosity = verbosityOf(o);
+  const method = o.method as Method;
+  const hyper = methodHyperParameters(method, o, cmd);
   await checkOutputPath(o.out as string);
   const data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
-  const options = { ...hyperParameters(o), bits: o.bits as number, seed: o.seed as number };
-  const progress = new Progress('train', options.iterations!, verbosity);
-  let model: ASCMH;
+  const options = { ...hyper, bits: o.bits as number, seed: o.seed as number };
+  const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20 }[method];
+  const progress = new Progress('train', iterations, verbosity);
+  let model: AnyModel;
   try {
-    model = await ASCMH.fit(data, options, {
+    model = await trainMethod(method, data, options as never, {
       signal: interruptSignal(),
-      onProgress: (p) => {
-        progress.detail(`iteration ${p.iteration}: reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity.toPrecision(6)}, label ${p.label.toPrecision(6)}, bits changed ${p.changedBits}`);
+      onProgress: (p: { iteration: number; changedBits: number; reconstruction?: number; similarity?: number; label?: number; latentRank?: number }) => {
+        const terms = p.reconstruction === undefined ? `latent rank ${p.latentRank}` : `reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity!.toPrecision(6)}, label ${p.label!.toPrecision(6)}`;
+        progress.detail(`iteration ${p.iteration}: ${terms}, bits changed ${p.changedBits}`);
         progress.update(p.iteration, `iterations`);
       },
-    });
+    } as never);
   } finally {
     progress.stop();
   }
   await model.save(o.out as string);
   if (verbosity !== 'quiet') {
-    const stopped = model.converged ? `, converged after ${model.history.length} iterations` : '';
-    console.log(`${o.out}: ${model.bits}-bit ASCMH model, ${data.labels.rows} pairs (image ${data.image.cols}-D, text ${data.text.cols}-D), trained in ${model.seconds.total.toFixed(2)} s${stopped}`);
+    const stopped = 'converged' in model && model.converged ? `, converged after ${model.history.length} iterations` : '';
+    console.log(`${o.out}: ${model.bits}-bit ${method.toUpperCase()} model, ${data.labels.rows} pairs (image ${data.image.cols}-D, text ${data.text.cols}-D), trained in ${model.seconds.total.toFixed(2)} s${stopped}`);
   }
 }

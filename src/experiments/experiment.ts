@@ -1,5 +1,5 @@
-import { ASCMH } from '../train/ascmh.js';
-import type { TrainingData } from '../train/model.js';
+import type { Method, TrainingData } from '../train/model.js';
+import { train } from '../train/trainers.js';
 import type { AscmhOptions } from '../train/ascmh-options.js';
 import { type Protocol, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
 import { fail } from '../core/errors.js';
@@ -12,7 +12,9 @@ export interface ExperimentSpec {
   bits: number[];
   seeds: number;
   protocol: Protocol;
-  options?: Omit<AscmhOptions, 'bits' | 'seed'>;
+  /** The method to train (default 'ascmh'); options are that method's. */
+  method?: Method;
+  options?: Omit<AscmhOptions, 'bits' | 'seed'> | Record<string, unknown>;
   /** Also compute the paper's curves (top-N precision at these N, precision-recall by radius). */
   curves?: { ns: number[] };
   onFit?: (bits: number, seed: number, seconds: number) => void;
@@ -78,7 +80,7 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRow
     const i2tCurves: RetrievalCurves[] = [], t2iCurves: RetrievalCurves[] = [];
     for (let seed = 0; seed < spec.seeds; seed++) {
       const started = performance.now();
-      const model = await ASCMH.fit(spec.train, { ...spec.options, bits, seed }, { signal: spec.signal });
+      const model = await train(spec.method ?? 'ascmh', spec.train, { ...spec.options, bits, seed } as never, { signal: spec.signal });
       const took = (performance.now() - started) / 1000;
       seconds.push(took);
       spec.onFit?.(bits, seed, took);

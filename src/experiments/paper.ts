@@ -25,3 +25,27 @@ export function paperMap(dataset: PaperDataset, task: 'i2t' | 't2i', bits: numbe
   const at = (PAPER_BITS as readonly number[]).indexOf(bits);
   return at < 0 ? undefined : PAPER_TABLE2[dataset][task][at];
 }
+
+/**
+ * The ASCMH paper's Table 2 rows of the baselines ("from their author's paper with their
+ * suggestion parameters"), as ../shared/docs/baselines.md lists them.
+ */
+export const PAPER_TABLE2_BASELINES: Record<'batch' | 'scratch', Record<PaperDataset, { i2t: number[]; t2i: number[] }>> = {
+  batch: {
+    wiki: { i2t: [0.3553, 0.3781, 0.3837, 0.394], t2i: [0.7382, 0.7448, 0.7586, 0.7502] },
+    mirflickr25k: { i2t: [0.7318, 0.7408, 0.7416, 0.7464], t2i: [0.8005, 0.8187, 0.8192, 0.8256] },
+    'nus-wide': { i2t: [0.6274, 0.6505, 0.6632, 0.6638], t2i: [0.7596, 0.7782, 0.7815, 0.7837] },
+  },
+  scratch: {
+    wiki: { i2t: [0.3428, 0.3497, 0.3662, 0.3613], t2i: [0.7398, 0.7538, 0.7496, 0.7513] },
+    mirflickr25k: { i2t: [0.7065, 0.7045, 0.7161, 0.7248], t2i: [0.7685, 0.7773, 0.7936, 0.8007] },
+    'nus-wide': { i2t: [0.6072, 0.6332, 0.6456, 0.6474], t2i: [0.7488, 0.7747, 0.7855, 0.7893] },
+  },
+};
+
+/** The paper's mAP of a method (ascmh, batch, scratch) for a task at a code length, if reported. */
+export function paperMethodMap(method: 'ascmh' | 'batch' | 'scratch', dataset: PaperDataset, task: 'i2t' | 't2i', bits: number): number | undefined {
+  if (method === 'ascmh') return paperMap(dataset, task, bits);
+  const at = (PAPER_BITS as readonly number[]).indexOf(bits);
+  return at < 0 ? undefined : PAPER_TABLE2_BASELINES[method][dataset][task][at];
+}

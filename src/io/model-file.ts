@@ -1,14 +1,39 @@
 // One-file model format:
 //   "ASCMHMDL" | u32 format version | u32 header bytes | JSON header | 8-byte-aligned arrays | SHA-256 of all before
+// Version 2 (issue 13) tags the model with its method and encoder kind and each hash function with
+// its sigma rule and sign threshold, and may hold two more sections per modality (inputMean,
+// rotation). Version 1 files (ASCMH only, written before) still load: they are ASCMH models with
+// the 'kernel-ridge' encoder, the 'mean-distance' rule and the '>= 0' threshold.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
 import { AscmhError, fail } from '../core/errors.js';
 import { checkPath } from '../core/paths.js';
-import type { HashFunctionParameters, ModelState } from '../train/model.js';
+import type { Codes } from '../core/matrix.js';
+import type { EncoderKind, HashFunctionParameters, Method } from '../train/model.js';
 
 const MAGIC = Buffer.from('ASCMHMDL', 'latin1');
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+/** Versions this reader accepts. */
+export const MODEL_FORMAT_VERSIONS = [1, 2] as const;
+
+/** What a model file holds, for every method. */
+export interface StoredModel<O = Record<string, unknown>> {
+  /** Absent when writing: 'ascmh'. */
+  method?: Method;
+  /** Absent when writing: the method's own. */
+  encoder?: EncoderKind;
+  options: O;
+  image: HashFunctionParameters;
+  text: HashFunctionParameters;
+  trainingCodes: Codes;
+  history: unknown[];
+  converged?: boolean;
+  seconds: { features: number; iterations: number; hashFunctions: number; total: number };
+}
+
+/** The encoder kind each method uses. */
+export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation' };
 const DIGEST = 32;
 
 type ArrayKind = 'float64' | 'float32' | 'uint8';
@@ -20,14 +45,26 @@ function kindOf(a: Float64Array | Float32Array | Uint8Array): ArrayKind {
   return a instanceof Float64Array ? 'float64' : a instanceof Float32Array ? 'float32' : 'uint8';
 }
 
-export async function writeModelFile(path: string, state: ModelState): Promise<void> {
+export async function writeModelFile(path: string, state: StoredModel<object>): Promise<void> {
   checkPath(path, 'model path');
+  const method = state.method ?? 'ascmh';
+  const encoder = state.encoder ?? ENCODER_OF[method];
   const arrays: [string, Float64Array | Float32Array | Uint8Array][] = [];
-  const hashMeta: Record<string, Omit<HashFunctionParameters, 'anchors' | 'mean' | 'W'>> = {};
+  const hashMeta: Record<string, object> = {};
   for (const m of ['image', 'text'] as const) {
     const h = state[m];
-    hashMeta[m] = { count: h.count, dim: h.dim, sigma: h.sigma };
+    hashMeta[m] = {
+      count: h.count,
+      dim: h.dim,
+      sigma: h.sigma,
+      sigmaRule: h.sigmaRule ?? 'mean-distance',
+      threshold: h.threshold ?? 'nonnegative',
+      inputMean: h.inputMean !== undefined,
+      rotation: h.rotation !== undefined,
+    };
     arrays.push([`${m}.anchors`, h.anchors], [`${m}.mean`, h.mean], [`${m}.W`, h.W]);
+    if (h.inputMean) arrays.push([`${m}.inputMean`, h.inputMean]);
+    if (h.rotation) arrays.push([`${m}.rotation`, h.rotation]);
   }
   arrays.push(['trainingCodes', state.trainingCodes.data]);
   const sections: Section[] = [];
@@ -38,7 +75,8 @@ export async function writeModelFile(path: string, state: ModelState): Promise<v
   }
   const header = Buffer.from(
     JSON.stringify({
-      method: 'ascmh',
+      method,
+      encoder,
       options: state.options,
       hash: hashMeta,
       trainingCodes: { count: state.trainingCodes.count, bits: state.trainingCodes.bits },
@@ -67,7 +105,7 @@ function corrupt(path: string, why: string): never {
   fail('ERR_ASCMH_MODEL_CORRUPT', `${path} is not a valid ascmh model file: ${why}`);
 }
 
-export async function readModelFile(path: string): Promise<ModelState> {
+export async function readModelFile(path: string): Promise<Required<Pick<StoredModel, 'method' | 'encoder'>> & StoredModel> {
   checkPath(path, 'model path');
   let file: Buffer;
   try {
@@ -85,13 +123,13 @@ export async function readModelFile(path: string): Promise<ModelState> {
   }
 }
 
-function parseModel(file: Buffer, path: string): ModelState {
+function parseModel(file: Buffer, path: string): Required<Pick<StoredModel, 'method' | 'encoder'>> & StoredModel {
   if (file.length < 16 + DIGEST || !file.subarray(0, 8).equals(MAGIC)) {
     fail('ERR_ASCMH_MODEL_FORMAT', `${path} is not an ascmh model file (no ASCMHMDL signature)`);
   }
   const version = file.readUInt32LE(8);
-  if (version !== MODEL_FORMAT_VERSION) {
-    fail('ERR_ASCMH_MODEL_VERSION', `${path} has model format version ${version}; this ascmh reads version ${MODEL_FORMAT_VERSION}`);
+  if (!(MODEL_FORMAT_VERSIONS as readonly number[]).includes(version)) {
+    fail('ERR_ASCMH_MODEL_VERSION', `${path} has model format version ${version}; this ascmh reads versions ${MODEL_FORMAT_VERSIONS.join(' and ')}`);
   }
   const body = file.subarray(0, file.length - DIGEST);
   if (!createHash('sha256').update(body).digest().equals(file.subarray(file.length - DIGEST))) {
@@ -110,6 +148,12 @@ function parseModel(file: Buffer, path: string): ModelState {
   if (header === null || typeof header !== 'object' || !Array.isArray(header.sections) || header.options === null || typeof header.options !== 'object' || header.trainingCodes === null || typeof header.trainingCodes !== 'object') {
     corrupt(path, 'header lacks sections, options or training codes');
   }
+  // Version 1 knew one method and one encoder; version 2 names them.
+  const method: Method = version === 1 ? 'ascmh' : header.method;
+  if (!Object.hasOwn(ENCODER_OF, method as string)) corrupt(path, `unknown method ${String(header.method)}`);
+  if (version === 1 && header.method !== undefined && header.method !== 'ascmh') corrupt(path, `a version 1 file of method ${String(header.method)}`);
+  const encoder: EncoderKind = version === 1 ? 'kernel-ridge' : header.encoder;
+  if (encoder !== ENCODER_OF[method]) corrupt(path, `encoder ${String(header.encoder)} is not the ${method} encoder (${ENCODER_OF[method]})`);
   const bits = header.options.bits;
   if (!isCount(bits, 1, 1024)) corrupt(path, `bits ${String(bits)} is not an integer from 1 to 1024`);
   const precision = header.options.precision ?? 'float64';
@@ -144,11 +188,19 @@ function parseModel(file: Buffer, path: string): ModelState {
     if (meta === null || typeof meta !== 'object') corrupt(path, `missing ${m} hash function`);
     const { count, dim, sigma } = meta;
     if (!isCount(count, 1, 2 ** 24) || !isCount(dim, 1, 2 ** 24)) corrupt(path, `${m} hash function has ${String(count)} anchors of dimension ${String(dim)}`);
-    if (count * (dim + bits + 1) > 2 ** 31) corrupt(path, `${m} hash function is larger than the file`);
+    if (count * (dim + bits + 1) + dim + bits * bits > 2 ** 31) corrupt(path, `${m} hash function is larger than the file`);
     if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma) || (precision === 'float32' && !(Math.fround(sigma) > 0 && Number.isFinite(Math.fround(sigma))))) {
       corrupt(path, `${m} kernel width ${String(sigma)} is not a positive number`);
     }
-    return {
+    const sigmaRule = version === 1 ? 'mean-distance' : meta.sigmaRule;
+    if (sigmaRule !== 'mean-distance' && sigmaRule !== 'mean-squared-distance') corrupt(path, `${m} has an unknown sigma rule ${String(meta.sigmaRule)}`);
+    const threshold = version === 1 ? 'nonnegative' : meta.threshold;
+    if (threshold !== 'nonnegative' && threshold !== 'positive') corrupt(path, `${m} has an unknown sign threshold ${String(meta.threshold)}`);
+    const hasInputMean = version === 2 && meta.inputMean === true;
+    const hasRotation = version === 2 && meta.rotation === true;
+    if (version === 2 && (typeof meta.inputMean !== 'boolean' || typeof meta.rotation !== 'boolean')) corrupt(path, `${m} hash function does not say which sections it has`);
+    if (hasRotation !== (encoder === 'kernel-projection-rotation')) corrupt(path, `${m} ${hasRotation ? 'has' : 'lacks'} a rotation, which the ${encoder} encoder ${hasRotation ? 'does not use' : 'needs'}`);
+    const h: HashFunctionParameters = {
       count,
       dim,
       sigma,
@@ -156,6 +208,13 @@ function parseModel(file: Buffer, path: string): ModelState {
       mean: finite(need(`${m}.mean`, floatKind, count) as Float64Array | Float32Array, `${m}.mean`),
       W: finite(need(`${m}.W`, floatKind, count * bits) as Float64Array | Float32Array, `${m}.W`),
     };
+    if (version === 2) {
+      h.sigmaRule = sigmaRule;
+      h.threshold = threshold;
+    }
+    if (hasInputMean) h.inputMean = finite(need(`${m}.inputMean`, floatKind, dim) as Float64Array | Float32Array, `${m}.inputMean`);
+    if (hasRotation) h.rotation = finite(need(`${m}.rotation`, floatKind, bits * bits) as Float64Array | Float32Array, `${m}.rotation`);
+    return h;
   };
   const { count } = header.trainingCodes;
   if (header.trainingCodes.bits !== bits) corrupt(path, `training codes have ${String(header.trainingCodes.bits)} bits, the model ${bits}`);
@@ -171,10 +230,21 @@ function parseModel(file: Buffer, path: string): ModelState {
       }
     }
   }
+  const image = hashOf('image'), text = hashOf('text');
+  // Every section must be one the header accounts for.
+  const expected = new Set(['trainingCodes']);
+  for (const [m, h] of [['image', image], ['text', text]] as const) {
+    for (const part of ['anchors', 'mean', 'W']) expected.add(`${m}.${part}`);
+    if (h.inputMean) expected.add(`${m}.inputMean`);
+    if (h.rotation) expected.add(`${m}.rotation`);
+  }
+  for (const name of sections.keys()) if (!expected.has(name)) corrupt(path, `unexpected section ${name}`);
   return {
+    method,
+    encoder,
     options: header.options,
-    image: hashOf('image'),
-    text: hashOf('text'),
+    image,
+    text,
     trainingCodes: { count, bits, data: codes },
     history: Array.isArray(header.history) ? header.history : [],
     converged: Boolean(header.converged),

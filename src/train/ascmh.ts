@@ -97,7 +97,14 @@ export class ASCMH implements CrossModalHashModel {
 
   /** Reads a model written by save(); a damaged or foreign file throws ERR_ASCMH_MODEL_*. */
   static async load(path: string): Promise<ASCMH> {
-    return new ASCMH(await readModelFile(path));
+    const stored = await readModelFile(path);
+    if (stored.method !== 'ascmh') fail('ERR_ASCMH_MODEL_FORMAT', `${path} holds a ${stored.method.toUpperCase()} model, not ASCMH: load it with loadModel()`);
+    return ASCMH.fromStored(stored);
+  }
+
+  /** @internal From a model file's contents (loadModel). */
+  static fromStored(stored: Awaited<ReturnType<typeof readModelFile>>): ASCMH {
+    return new ASCMH(stored as unknown as ModelState);
   }
 
   get bits(): number {
@@ -147,6 +154,8 @@ export class ASCMH implements CrossModalHashModel {
   /** Writes the model atomically (temporary file, then rename). */
   async save(path: string): Promise<void> {
     await writeModelFile(path, {
+      method: 'ascmh',
+      encoder: 'kernel-ridge',
       options: this.options,
       image: this.hash.image,
       text: this.hash.text,

@@ -12,15 +12,43 @@ export interface TrainingData {
   labels: LabelMatrix;
 }
 
-/** The learned hash function of one modality: code = sgn(W^T (phi(x) - mean)). */
+/** The methods this library trains. */
+export type Method = 'ascmh' | 'batch' | 'scratch';
+
+/**
+ * How a modality's code is computed from its features (the tagged encoder of the model file):
+ * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B);
+ * - 'kernel-projection-rotation': z = R W^T (phi(x) - mean) (SCRATCH: a projection, then the rotation R).
+ */
+export type EncoderKind = 'kernel-ridge' | 'kernel-projection-rotation';
+
+/**
+ * How the RBF width is set: 'mean-distance': exp(-d^2 / (2 sigma^2)) with sigma = width x the mean
+ * sample-anchor distance (ASCMH); 'mean-squared-distance': exp(-d^2 / (2 sigma)) with sigma =
+ * width x the mean squared distance over all training rows and anchors (BATCH, SCRATCH).
+ */
+export type SigmaRule = 'mean-distance' | 'mean-squared-distance';
+
+/** Where a code bit is set: z >= 0 (ASCMH, SCRATCH) or z > 0 (BATCH's evaluate_BATCH.m). */
+export type SignThreshold = 'nonnegative' | 'positive';
+
+/** The learned hash function of one modality: code = sgn(W^T (phi(x) - mean)), or sgn(R W^T (...)). */
 export interface HashFunctionParameters {
   /** Number of RBF anchors k and feature dimension d. */
   count: number;
   dim: number;
-  anchors: Float64Array | Float32Array; // k x d
+  anchors: Float64Array | Float32Array; // k x d (already centred when inputMean is set)
   sigma: number;
   mean: Float64Array | Float32Array; // k
   W: Float64Array | Float32Array; // k x bits
+  /** Absent: 'mean-distance'. */
+  sigmaRule?: SigmaRule;
+  /** Raw-feature mean subtracted from x before the kernel (SCRATCH), d values. */
+  inputMean?: Float64Array | Float32Array;
+  /** bits x bits rotation applied after W (encoder kind 'kernel-projection-rotation'). */
+  rotation?: Float64Array | Float32Array;
+  /** Absent: 'nonnegative'. */
+  threshold?: SignThreshold;
 }
 
 export interface LatentState {
@@ -32,7 +60,7 @@ export interface LatentState {
 
 /** What every cross-modal hashing model offers, whatever method trained it. */
 export interface CrossModalHashModel {
-  readonly method: string;
+  readonly method: Method;
   readonly bits: number;
   readonly trainingCodes: Codes;
   encode(modality: Modality, features: Matrix): Codes;
@@ -40,10 +68,59 @@ export interface CrossModalHashModel {
   save(path: string): Promise<void>;
 }
 
-/** A training method: ASCMH now; DDASH, CSMH, BATCH, SCRATCH implement the same shape. */
-export interface CrossModalTrainer<O, M extends CrossModalHashModel = CrossModalHashModel> {
-  readonly method: string;
-  fit(data: TrainingData, options: O, control?: FitControl): Promise<M>;
+/** A training method (ASCMH, BATCH, SCRATCH; later DDASH, CSMH): fit returns its model class. */
+export interface CrossModalTrainer<O, M extends CrossModalHashModel = CrossModalHashModel, C = FitControl> {
+  readonly method: Method;
+  fit(data: TrainingData, options: O, control?: C): Promise<M>;
+}
+
+/** Progress of BATCH and SCRATCH, once per iteration. */
+export interface MethodProgress {
+  iteration: number;
+  iterations: number;
+  /** Entries of B that changed in this iteration (the first: against the initial B, or all). */
+  changedBits: number;
+  /** BATCH: eigenvalues of its V-step above the 1e-6 threshold (r' of r); SCRATCH: bits. */
+  latentRank: number;
+}
+
+/** The fit control of BATCH and SCRATCH. */
+export interface MethodFitControl {
+  onProgress?: (progress: MethodProgress) => void;
+  /** Aborting rejects the fit with an AbortError (code ERR_ASCMH_CANCELLED) within one iteration. */
+  signal?: AbortSignal;
+  /** Also return the last iteration's latent matrices (tests). */
+  keepLatent?: boolean;
+  /**
+   * @internal Testing hook: the random draws, instead of the seeded ones, so a port can be compared
+   * with the authors' MATLAB code bit for bit. Anchors are 0-based training row indices; matrices
+   * are row-major in the MATLAB code's orientation (BATCH: B0, V0 n x bits; SCRATCH: V0 bits x n,
+   * R0 bits x bits orthogonal); BATCH's `completion[i]` is the randn(n, bits - r') of iteration i+1.
+   */
+  inject?: InjectedDraws;
+}
+
+export interface InjectedDraws {
+  imageAnchors?: ArrayLike<number>;
+  textAnchors?: ArrayLike<number>;
+  B0?: Float64Array;
+  V0?: Float64Array;
+  R0?: Float64Array;
+  completion?: Float64Array[];
+}
+
+/** A trained BATCH or SCRATCH model's state (what the model file holds). */
+export interface MethodModelState<O> {
+  method: Method;
+  encoder: EncoderKind;
+  options: O;
+  image: HashFunctionParameters;
+  text: HashFunctionParameters;
+  trainingCodes: Codes;
+  history: Omit<MethodProgress, 'iterations'>[];
+  seconds: { features: number; iterations: number; hashFunctions: number; total: number };
+  /** Named matrices of the last iteration and B as the method holds it, with keepLatent. */
+  latent?: Record<string, Float64Array | Float32Array | Int8Array>;
 }
 
 export interface ModelState {

@@ -1,0 +1,46 @@
+// Closed-form steps shared by the methods (issue 13): the DGH V-step, orthogonal Procrustes,
+// MATLAB's orth, and SPD solves. Row-major throughout; the caller holds the BLAS lane.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ascmh {
+
+// orth(A) for the m x k matrix A as GNU Octave 7's orth.m computes it: minus the left singular
+// vectors of the singular values above max(m, k) * s(1) * eps, an m x rank matrix (rank in *rank).
+template <class T>
+std::vector<T> orth(int64_t m, int k, const T* A, int* rank);
+
+// Orthogonal Procrustes: R = U W^T for K = U S W^T (r x r), the orthogonal R maximising tr(R^T K)
+// (SCRATCH's [S1,~,S2] = svd(B V'); R = S1 * S2').
+template <class T>
+std::vector<T> procrustes(int r, const T* K);
+
+// The DGH closed form of max tr(V^T Z) s.t. V^T V = n I, V^T 1 = 0 for Z (n x r), as BATCH's
+// train_BATCH.m computes it (rows are samples):
+//   Temp = Z'Z - (1/n)(Z'1)(1'Z); [~, Lmd, QQ] = svd(Temp) (an SVD: rounding-level eigenvalues count
+//   as |lambda|); idx = diag(Lmd) > threshold (absolute);
+//   Q = QQ(:, idx); Q_ = orth(QQ(:, ~idx)); P = Zc Q Lmd(idx)^(-1/2); P_ = orth(randn(n, r - r'));
+//   V = sqrt(n) [P P_] [Q Q_]'
+// P_ is NOT orthogonalised against 1 or P (the authors' quirk, kept). `completion(m)` returns the
+// n x m Gaussian block (row-major) when r' < r. Writes V (n x r) and returns r'.
+template <class T>
+int dgh_latent_batch(int64_t n, int r, const T* Z, double threshold, const std::function<std::vector<T>(int)>& completion,
+                     T* V);
+
+// A factored SPD matrix (Cholesky), solved against many right-hand sides.
+template <class T>
+class SpdFactor {
+ public:
+  SpdFactor() = default;
+  SpdFactor(int n, std::vector<T> A);  // A (n x n) is factored
+  void solve(int nrhs, T* B) const;    // B (n x nrhs) <- A^{-1} B
+  int size() const { return n_; }
+
+ private:
+  int n_ = 0;
+  std::vector<T> U_;
+};
+
+}  // namespace ascmh

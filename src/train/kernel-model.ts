@@ -1,0 +1,200 @@
+// The model class and the fit glue that BATCH and SCRATCH share (ASCMH keeps its own, unchanged):
+// a kernel hash function per modality (of the method's encoder kind), the learned training codes,
+// and a native fit that runs off the main thread with progress and cancellation.
+import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
+import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
+import type { NativeAddon } from '../core/native.js';
+import { writeModelFile } from '../io/model-file.js';
+import { native } from '../core/native.js';
+import type { CrossModalHashModel, EncoderKind, HashFunctionParameters, Method, MethodFitControl, MethodModelState, MethodProgress, SignThreshold, TrainingData } from './model.js';
+
+type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array> };
+
+export abstract class KernelHashModel<O extends { bits: number }> implements CrossModalHashModel {
+  abstract readonly method: Method;
+  readonly encoderKind: EncoderKind;
+  readonly options: Required<O>;
+  readonly history: MethodModelState<O>['history'];
+  readonly seconds: MethodModelState<O>['seconds'];
+  /** The last iteration's latent matrices, when fit was asked to keep them. */
+  readonly latent?: MethodModelState<O>['latent'];
+  private readonly hash: Record<Modality, HashFunctionParameters>;
+  private readonly codes: Codes;
+  private readonly encoders: Partial<Record<Modality, NativeEncoder>> = {};
+
+  protected constructor(state: MethodModelState<Required<O>>) {
+    this.encoderKind = state.encoder;
+    this.options = state.options;
+    this.hash = { image: state.image, text: state.text };
+    this.codes = state.trainingCodes;
+    this.history = state.history;
+    this.seconds = state.seconds;
+    this.latent = state.latent;
+  }
+
+  get bits(): number {
+    return this.options.bits;
+  }
+
+  /** The learned database codes B of the training items. */
+  get trainingCodes(): Codes {
+    return this.codes;
+  }
+
+  dimension(modality: Modality): number {
+    return this.hashFunction(modality).dim;
+  }
+
+  hashFunction(modality: Modality): HashFunctionParameters {
+    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
+    return this.hash[modality];
+  }
+
+  /** Encodes feature rows on the calling thread (small batches). */
+  encode(modality: Modality, features: Matrix): Codes {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
+  /** Encodes on a native thread (large batches, servers); the input may change meanwhile. */
+  async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
+  /** Writes the model atomically (temporary file, then rename). */
+  async save(path: string): Promise<void> {
+    await writeModelFile(path, {
+      method: this.method,
+      encoder: this.encoderKind,
+      options: this.options,
+      image: this.hash.image,
+      text: this.hash.text,
+      trainingCodes: this.codes,
+      history: this.history,
+      seconds: this.seconds,
+    });
+  }
+
+  private encoder(modality: Modality, features: Matrix) {
+    const hash = this.hashFunction(modality);
+    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true, checkFinite: false });
+    if (checked.cols !== hash.dim) {
+      fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${hash.dim}`);
+    }
+    let encoder = this.encoders[modality];
+    if (!encoder) {
+      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits })) as NativeEncoder;
+      this.encoders[modality] = encoder;
+    }
+    return [encoder, checked] as const;
+  }
+}
+
+function namedFor(modality: Modality, err: unknown): unknown {
+  return err instanceof AscmhError && err.code === 'ERR_ASCMH_NON_FINITE' ? new AscmhError(err.code, `${modality} ${err.message}`) : err;
+}
+
+/** The checked training data (every check before any native work). */
+export function checkTrainingData(data: TrainingData): { image: Matrix; text: Matrix; labels: TrainingData['labels'] } {
+  if (data === null || typeof data !== 'object') fail('ERR_ASCMH_NOT_MATRIX', 'fit needs { image, text, labels }');
+  const image = validateMatrix(data.image, 'image', { checkFinite: false });
+  const text = validateMatrix(data.text, 'text', { checkFinite: false });
+  const labels = validateLabels(data.labels, 'labels');
+  if (image.rows !== text.rows || image.rows !== labels.rows) {
+    fail('ERR_ASCMH_SHAPE', `image, text and labels must have the same rows; got ${image.rows}, ${text.rows} and ${labels.rows}`);
+  }
+  return { image, text, labels };
+}
+
+function checkInjected(inject: unknown): void {
+  if (inject === undefined) return;
+  if (inject === null || typeof inject !== 'object') fail('ERR_ASCMH_OPTION', 'inject must be an object of draws');
+  const known = new Set(['imageAnchors', 'textAnchors', 'B0', 'V0', 'R0', 'completion']);
+  for (const key of Object.keys(inject)) if (!known.has(key)) fail('ERR_ASCMH_OPTION', `unknown injected draw '${key}'`);
+}
+
+/**
+ * Runs a method's native fit: validates the control, forwards progress (a throwing callback stops
+ * the fit, which rejects with what it threw), wires the AbortSignal to the native cancel.
+ */
+export async function fitNative(
+  entry: 'fitBatch' | 'fitScratch',
+  data: ReturnType<typeof checkTrainingData>,
+  nativeOptions: Record<string, unknown>,
+  control: MethodFitControl,
+): Promise<{ raw: NativeAddon; seconds: number }> {
+  if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, signal }');
+  const { signal, onProgress, keepLatent, inject } = control;
+  if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
+  checkInjected(inject);
+  if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
+  let progressError: { error: unknown } | undefined;
+  let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
+  const progress =
+    onProgress &&
+    ((p: MethodProgress & { objective?: number }) => {
+      if (progressError) return;
+      try {
+        const { objective: _objective, ...report } = p;
+        onProgress(report);
+      } catch (error) {
+        progressError = { error };
+        job?.cancel();
+      }
+    });
+  const started = performance.now();
+  job = callNative(() => native[entry](data.image, data.text, data.labels, { ...nativeOptions, keepLatent: Boolean(keepLatent), inject }, progress));
+  const abort = () => job!.cancel();
+  signal?.addEventListener('abort', abort, { once: true });
+  let raw: NativeAddon;
+  try {
+    raw = await callNativeAsync(() => job!.promise);
+  } catch (err) {
+    if (progressError) throw progressError.error;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+  if (progressError) throw progressError.error;
+  return { raw, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The model state from a native fit's result. */
+export function stateFromNative<O extends { bits: number }>(
+  method: Method,
+  encoder: EncoderKind,
+  options: Required<O>,
+  rows: number,
+  raw: NativeAddon,
+  total: number,
+  threshold: SignThreshold,
+): MethodModelState<Required<O>> {
+  const hashOf = (m: 0 | 1): HashFunctionParameters => {
+    const k = raw.kernels[m];
+    const h: HashFunctionParameters = { count: k.count, dim: k.dim, anchors: k.anchors, sigma: k.sigma, mean: k.mean, W: raw.W[m], sigmaRule: k.sigmaRule, threshold };
+    if (k.inputMean) h.inputMean = k.inputMean;
+    if (raw.rotation) h.rotation = raw.rotation;
+    return h;
+  };
+  return {
+    method,
+    encoder,
+    options,
+    image: hashOf(0),
+    text: hashOf(1),
+    trainingCodes: { count: rows, bits: options.bits, data: raw.codes },
+    history: raw.history.map(({ objective: _o, ...h }: { objective: number }) => h),
+    seconds: { ...raw.seconds, total },
+    latent: raw.latent,
+  };
+}
