@@ -1,0 +1,208 @@
+// Micro-batching: concurrent search requests are coalesced into one native search call, and each
+// request gets its own slice of the result.
+//
+// Top-k requests share one batch whatever their k: the batch asks for the largest k, and since
+// results are in a total order (ascending distance, ties by insertion order), the first k of a
+// query's top-kmax are exactly its top-k. Radius requests share a batch when they have the same
+// radius and limit.
+//
+// When a batch is sent: as soon as it holds `maxBatch` queries; otherwise `windowMs` after its
+// first request arrived (0: at the end of the current event-loop turn). While `maxInFlight`
+// native calls run, batches wait, and the oldest is sent the moment one finishes (they have
+// waited already). A failed batch is retried request by request, so one request cannot fail
+// others.
+import type { Codes } from '../core/matrix.js';
+import type { HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from '../search/hamming-index.js';
+import { concatCodes, type ResultSlice } from './wire.js';
+
+/** What the batcher needs of an index. */
+export interface SearchBackend {
+  searchAsync(queries: Codes, options: HammingSearchOptions): Promise<HammingSearchResult>;
+  searchRadiusAsync(queries: Codes, options: HammingRadiusOptions): Promise<HammingRadiusResult>;
+}
+
+export interface BatchingOptions {
+  /** Coalesce concurrent requests (default true). false: one native call per request. */
+  enabled?: boolean;
+  /** Longest wait of a batch's first request when the native search is idle, in ms (default 1). */
+  windowMs?: number;
+  /** A batch is sent once it holds this many queries (default 256). */
+  maxBatch?: number;
+  /** Native search calls running at once (default 1; each already uses every pool thread). */
+  maxInFlight?: number;
+}
+
+export interface BatchEvent {
+  requests: number;
+  queries: number;
+  seconds: number;
+  kind: 'k' | 'radius';
+}
+
+type Request = { codes: Codes; k: number; resolve: (r: ResultSlice) => void; reject: (e: unknown) => void };
+
+interface Batch {
+  key: string;
+  kind: 'k' | 'radius';
+  radius: number;
+  limit: number | undefined;
+  requests: Request[];
+  queries: number;
+  kmax: number;
+  timer?: NodeJS.Timeout | NodeJS.Immediate;
+  due: boolean;
+}
+
+export class SearchBatcher {
+  readonly enabled: boolean;
+  readonly windowMs: number;
+  readonly maxBatch: number;
+  readonly maxInFlight: number;
+  /** Native calls made, requests and queries served (for /v1/stats). */
+  readonly totals = { calls: 0, requests: 0, queries: 0, retried: 0 };
+  #inFlight = 0;
+  readonly #open = new Map<string, Batch>();
+  /** Batches due (full or past their window) but waiting for a free slot, oldest first. */
+  readonly #due: Batch[] = [];
+
+  constructor(
+    private readonly backend: () => SearchBackend,
+    options: BatchingOptions = {},
+    private readonly onBatch: (event: BatchEvent) => void = () => {},
+  ) {
+    this.enabled = options.enabled ?? true;
+    this.windowMs = options.windowMs ?? 1;
+    this.maxBatch = options.maxBatch ?? 256;
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
+
+  /** Requests waiting in batches that have not been sent. */
+  get waiting(): number {
+    let n = 0;
+    for (const b of this.#open.values()) n += b.requests.length;
+    for (const b of this.#due) n += b.requests.length;
+    return n;
+  }
+
+  /** Top-k of each query (k >= 1 checked by the caller). */
+  search(codes: Codes, k: number): Promise<ResultSlice> {
+    return this.#submit('k', 'k', 0, undefined, codes, k);
+  }
+
+  /** Every item within `radius`, at most `limit` per query. */
+  searchRadius(codes: Codes, radius: number, limit: number | undefined): Promise<ResultSlice> {
+    return this.#submit(`r${radius}:${limit ?? ''}`, 'radius', radius, limit, codes, 0);
+  }
+
+  #submit(key: string, kind: 'k' | 'radius', radius: number, limit: number | undefined, codes: Codes, k: number): Promise<ResultSlice> {
+    return new Promise<ResultSlice>((resolve, reject) => {
+      const request: Request = { codes, k, resolve, reject };
+      if (!this.enabled) {
+        const batch: Batch = { key, kind, radius, limit, requests: [request], queries: codes.count, kmax: k, due: true };
+        void this.#run(batch, false);
+        return;
+      }
+      let batch = this.#open.get(key);
+      if (!batch) {
+        batch = { key, kind, radius, limit, requests: [], queries: 0, kmax: 0, due: false };
+        this.#open.set(key, batch);
+        const b = batch;
+        const onWindow = () => {
+          b.timer = undefined;
+          this.#makeDue(b);
+        };
+        batch.timer = this.windowMs > 0 ? setTimeout(onWindow, this.windowMs) : setImmediate(onWindow);
+      }
+      batch.requests.push(request);
+      batch.queries += codes.count;
+      if (k > batch.kmax) batch.kmax = k;
+      if (batch.queries >= this.maxBatch) this.#makeDue(batch);
+    });
+  }
+
+  #makeDue(batch: Batch): void {
+    if (batch.due) return;
+    batch.due = true;
+    if (batch.timer) {
+      if (this.windowMs > 0) clearTimeout(batch.timer as NodeJS.Timeout);
+      else clearImmediate(batch.timer as NodeJS.Immediate);
+      batch.timer = undefined;
+    }
+    this.#open.delete(batch.key);
+    this.#due.push(batch);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.maxInFlight && this.#due.length) void this.#run(this.#due.shift()!, true);
+  }
+
+  /** Sends the oldest open batch early when a native call finishes (it has been waiting). */
+  #pullOpen(): void {
+    if (this.#inFlight >= this.maxInFlight || this.#due.length) return;
+    const first = this.#open.values().next();
+    if (!first.done) this.#makeDue(first.value);
+  }
+
+  async #run(batch: Batch, counted: boolean): Promise<void> {
+    if (counted) this.#inFlight++;
+    const started = performance.now();
+    const queries = batch.requests.length === 1 ? batch.requests[0].codes : concatCodes(batch.requests.map((r) => r.codes));
+    let result: HammingSearchResult | HammingRadiusResult | undefined;
+    let error: unknown;
+    try {
+      const index = this.backend();
+      result = batch.kind === 'k'
+        ? await index.searchAsync(queries, { k: batch.kmax })
+        : await index.searchRadiusAsync(queries, { radius: batch.radius, limit: batch.limit });
+    } catch (err) {
+      error = err;
+    }
+    if (counted) {
+      this.#inFlight--;
+      // Start the next native call before slicing this one's results.
+      this.#pump();
+      this.#pullOpen();
+    }
+    this.totals.calls++;
+    this.totals.requests += batch.requests.length;
+    this.totals.queries += queries.count;
+    this.onBatch({ requests: batch.requests.length, queries: queries.count, seconds: (performance.now() - started) / 1000, kind: batch.kind });
+    if (error !== undefined) {
+      if (batch.requests.length === 1) batch.requests[0].reject(error);
+      else {
+        // Alone, each request gets its own answer or its own error.
+        this.totals.retried += batch.requests.length;
+        for (const r of batch.requests) {
+          const single: Batch = { ...batch, requests: [r], queries: r.codes.count, kmax: r.k, due: true };
+          void this.#run(single, false);
+        }
+      }
+      return;
+    }
+    let q0 = 0;
+    for (const r of batch.requests) {
+      r.resolve(slice(result!, q0, r.codes.count, batch.kind === 'k' ? r.k : 0));
+      q0 += r.codes.count;
+    }
+  }
+}
+
+/** Request's queries [q0, q0 + count) of a batch result; top-k results cut to the request's k. */
+function slice(result: HammingSearchResult | HammingRadiusResult, q0: number, count: number, k: number): ResultSlice {
+  const from = new Uint32Array(count);
+  const to = new Uint32Array(count);
+  if ('offsets' in result) {
+    for (let q = 0; q < count; q++) {
+      from[q] = result.offsets[q0 + q];
+      to[q] = result.offsets[q0 + q + 1];
+    }
+  } else {
+    const take = Math.min(k, result.k);
+    for (let q = 0; q < count; q++) {
+      from[q] = (q0 + q) * result.k;
+      to[q] = from[q] + take;
+    }
+  }
+  return { count, from, to, ids: result.ids, distances: result.distances };
+}
