@@ -79,3 +79,33 @@ export function randomCodes(count: number, seed: number): Codes {
 }
 
 export const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+/** `node dist/cli.js serve ...` in a child process (needs dist/, which `npm test` builds first). */
+export interface ServeChild {
+  child: import('node:child_process').ChildProcess;
+  /** http://127.0.0.1:PORT once the startup line was printed. */
+  url: Promise<string>;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeChild> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '', err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^,\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.stderr!.on('data', (d) => (err += d));
+    void exited.then(() => reject(new Error(`serve exited before it was ready: ${err}`)));
+  });
+  url.catch(() => undefined);
+  return { child, url, stdout: () => out, stderr: () => err, exited };
+}
