@@ -1,7 +1,7 @@
 // JSON schemas (TypeBox) of every route: fastify validates requests with them, and
 // @fastify/swagger turns them into the OpenAPI document.
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
 import { type Static, type TSchema, Type } from 'typebox';
 
 export const BINARY = 'application/octet-stream';
@@ -154,25 +154,33 @@ function at(value: unknown, pointer: string): unknown {
   return v;
 }
 
+// Two validators: bodies are checked as they are (`"k": "10"` is a 400, not 10); query strings
+// and path parameters are text, so they are converted. TypeBox schemas are plain JSON schemas, so
+// ajv (which fastify uses anyway) compiles them; the TypeBox type provider gives the handlers
+// their types.
+const strictAjv = new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false, strict: false, addUsedSchema: false });
+const coercingAjv = new Ajv({ coerceTypes: true, useDefaults: false, removeAdditional: false, allErrors: false, strict: false, addUsedSchema: false });
+
 /**
- * TypeBox validation (no type coercion of bodies: `"k": "10"` is a 400; query strings are
- * converted), plus raw bodies for application/octet-stream. A number that JSON parsed as
- * Infinity (1e999) is reported with the library's code for it, ERR_ASCMH_NON_FINITE.
+ * The plugin's validator compiler: the two above, plus raw bodies for application/octet-stream.
+ * A number that JSON parsed as Infinity (1e999) is reported with the library's code for it,
+ * ERR_ASCMH_NON_FINITE.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   if ((route as { contentType?: string }).contentType === BINARY) {
     return (value: unknown) => (Buffer.isBuffer(value) ? { value } : { error: new Error('the body must be raw bytes') });
   }
-  const check = TypeBoxValidatorCompiler(route);
+  const validate = (route.httpPart === 'body' ? strictAjv : coercingAjv).compile(route.schema);
   return (value: unknown) => {
-    const result = check(value) as { value?: unknown; error?: FastifySchemaValidationError[] };
-    for (const e of Array.isArray(result.error) ? result.error : []) {
+    if (validate(value)) return { value };
+    const errors = (validate.errors ?? []) as FastifySchemaValidationError[];
+    for (const e of errors) {
       const v = at(value, e.instancePath ?? '');
       if (typeof v === 'number' && !Number.isFinite(v)) {
         e.message = 'must be a finite number';
         e.params = { ...e.params, code: 'ERR_ASCMH_NON_FINITE' };
       }
     }
-    return result;
+    return { error: errors };
   };
 };
