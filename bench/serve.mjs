@@ -3,6 +3,7 @@
 //   node bench/serve.mjs                           # 1M codes, 20 s per target (about 1.5 minutes)
 //   node bench/serve.mjs --duration 3 --codes 100000   # smoke run
 //   node bench/serve.mjs --codes 10000000          # the 10M row
+//   node bench/serve.mjs --only batched --server-args '--threads 1 --max-batch 512'
 //
 // Three targets, each its own server process, measured one after the other in the same run by an
 // autocannon process of its own (the machine has 2 cores: the server and the load generator must
@@ -68,6 +69,7 @@ async function main() {
   const warmup = Number(opt('warmup', String(Math.min(3, Math.max(1, Math.round(duration / 5))))));
   const k = Number(opt('k', '10'));
   const only = opt('only', 'hello,batched,unbatched').split(',');
+  const serverArgs = opt('server-args', '').split(' ').filter(Boolean);
   const started = Date.now();
   const { ASCMH, DurableHammingIndex, HammingIndex, buildInfo, datasets } = await import(join(root, 'dist', 'index.js'));
 
@@ -79,7 +81,7 @@ async function main() {
   console.log(`machine: ${cpu}, ${cpus().length} cores; node ${process.version}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'} OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? '(unset)'}; popcount kernel ${HammingIndex.kernel}; pool threads ${info.poolThreads}`);
   if (loadavg()[0] >= 1.5) console.log(`caveat: the 1-minute load average is ${loadavg()[0].toFixed(2)} (>= 1.5): something else is running; the numbers are low and noisy`);
-  console.log(`workload: ${codes.toLocaleString('en')} random 64-bit codes, k = ${k}, one 10-D text feature row per request, ${connections} connections, ${duration} s per target (after ${warmup} s warm-up), loopback only`);
+  console.log(`workload: ${codes.toLocaleString('en')} random 64-bit codes, k = ${k}, one 10-D text feature row per request, ${connections} connections, ${duration} s per target (after ${warmup} s warm-up), loopback only${serverArgs.length ? `; serve ${serverArgs.join(' ')}` : ''}`);
 
   const tmp = mkdtempSync(join(tmpdir(), 'ascmh-bench-serve-'));
   const children = new Set();
@@ -111,14 +113,36 @@ async function main() {
       await index.add({ count: n, bits: 64, data: randomFillSync(new Uint8Array(n * 8)) });
     }
     await index.checkpoint();
-    await index.close();
     console.log(`index of ${codes.toLocaleString('en')} codes built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    // The engine's own ceiling, in this process and without HTTP: encoded text queries, k = 10,
+    // batches of 64 queries one call at a time, and single queries 64 calls at a time.
+    const textCodes = model.encode('text', { rows: 1000, cols: 10, data: queries.data });
+    const engine = async (batch, parallel, seconds) => {
+      const until = performance.now() + seconds * 1000;
+      let done = 0, at = 0;
+      const loop = async () => {
+        while (performance.now() < until) {
+          const from = at++ % Math.floor(1000 / batch) * batch;
+          await index.searchAsync({ count: batch, bits: 64, data: textCodes.data.subarray(from * 8, (from + batch) * 8) }, { k });
+          done += batch;
+        }
+      };
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: parallel }, loop));
+      return done / ((performance.now() - t0) / 1000);
+    };
+    const seconds = Math.min(5, Math.max(1, duration / 4));
+    await engine(64, 1, 0.5);
+    const ceiling = { batched: await engine(64, 1, seconds), single: await engine(1, connections, seconds) };
+    await index.close();
+    console.log(`engine alone (no HTTP): ${Math.round(ceiling.batched).toLocaleString('en')} queries/s in batches of 64, ${Math.round(ceiling.single).toLocaleString('en')} queries/s one per call (${connections} calls at a time)`);
 
     const results = {};
     for (const target of only) {
       const server = target === 'hello'
         ? spawn(process.execPath, [here, '--role', 'hello'], { stdio: ['ignore', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [cli, 'serve', '--model', modelPath, '--index', dir, '--port', '0', '--durability', 'fsync', ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+        : spawn(process.execPath, [cli, 'serve', '--model', modelPath, '--index', dir, '--port', '0', '--durability', 'fsync', ...serverArgs, ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.add(server);
       const url = await new Promise((resolve, reject) => {
         let out = '';
@@ -172,6 +196,7 @@ async function main() {
     if (batched && hello) console.log(`batched / hello-world: ${(batched.requests / hello.requests * 100).toFixed(0)}% (goal >= 50%)`);
     if (batched && unbatched) console.log(`batched / unbatched: ${(batched.requests / unbatched.requests).toFixed(2)}x (goal >= 3x)`);
     if (batched) console.log(`batched p99: ${batched.latency.p99} ms (goal <= 20 ms)`);
+    if (batched) console.log(`batched / engine ceiling (batches of 64, no HTTP, no load generator): ${(batched.requests / ceiling.batched * 100).toFixed(0)}%; the engine's own batched / single ratio: ${(ceiling.batched / ceiling.single).toFixed(2)}x`);
     console.log(`load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     cleanup();

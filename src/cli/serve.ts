@@ -32,6 +32,7 @@ export function registerServe(program: Command): void {
     .option('--threads <n>', 'native threads (search pool and BLAS); default: every core, or ASCMH_THREADS', positiveInt)
     .option('--batch-window-ms <ms>', 'longest wait of a search for others to batch with, when the index is idle', milliseconds, 1)
     .option('--max-batch <n>', 'queries in one native search call before it is sent at once', positiveInt, 256)
+    .option('--max-in-flight <n>', 'native search calls running at once, when batching', positiveInt, 1)
     .option('--no-batching', 'one native search call per request (default: concurrent searches are batched)')
     .option('--body-limit <bytes>', 'largest request body', positiveInt, 16 << 20)
     .option('--max-k <n>', 'largest k (and radius limit)', positiveInt, 1000)
@@ -71,7 +72,7 @@ async function serve(o: Record<string, unknown>): Promise<void> {
     index: o.index as string,
     durability: o.durability as 'fsync' | 'os' | 'none',
     auth: secret === undefined ? undefined : { token: secret, scope: o.auth as 'writes' | 'all' },
-    batching: { enabled: o.batching as boolean, windowMs: o.batchWindowMs as number, maxBatch: o.maxBatch as number },
+    batching: { enabled: o.batching as boolean, windowMs: o.batchWindowMs as number, maxBatch: o.maxBatch as number, maxInFlight: o.maxInFlight as number },
     bodyLimit: o.bodyLimit as number,
     maxK: o.maxK as number,
     maxQueries: o.maxQueries as number,

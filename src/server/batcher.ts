@@ -8,8 +8,9 @@
 //
 // When a batch is sent: as soon as it holds `maxBatch` queries; otherwise `windowMs` after its
 // first request arrived (0: at the end of the current event-loop turn). While `maxInFlight`
-// native calls run, batches wait, and the oldest is sent the moment one finishes (they have
-// waited already). A failed batch is retried request by request, so one request cannot fail
+// native calls run, a batch keeps collecting requests (past its window too), and it is sent the
+// moment a call finishes: under load, each call takes everything that arrived during the
+// previous one. A failed batch is retried request by request, so one request cannot fail
 // others.
 import type { Codes } from '../core/matrix.js';
 import type { HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from '../search/hamming-index.js';
@@ -62,7 +63,7 @@ export class SearchBatcher {
   readonly totals = { calls: 0, requests: 0, queries: 0, retried: 0 };
   #inFlight = 0;
   readonly #open = new Map<string, Batch>();
-  /** Batches due (full or past their window) but waiting for a free slot, oldest first. */
+  /** Full batches waiting for a free slot, oldest first. */
   readonly #due: Batch[] = [];
 
   constructor(
@@ -109,39 +110,60 @@ export class SearchBatcher {
         const b = batch;
         const onWindow = () => {
           b.timer = undefined;
-          this.#makeDue(b);
+          b.due = true;
+          this.#pump();
         };
         batch.timer = this.windowMs > 0 ? setTimeout(onWindow, this.windowMs) : setImmediate(onWindow);
       }
       batch.requests.push(request);
       batch.queries += codes.count;
       if (k > batch.kmax) batch.kmax = k;
-      if (batch.queries >= this.maxBatch) this.#makeDue(batch);
+      if (batch.queries >= this.maxBatch) {
+        // Full: closed now (new requests start another batch), sent as soon as a slot is free.
+        this.#close(batch);
+        this.#due.push(batch);
+      }
+      this.#pump();
     });
   }
 
-  #makeDue(batch: Batch): void {
-    if (batch.due) return;
-    batch.due = true;
+  /** Takes an open batch out of the open set: nothing more joins it. */
+  #close(batch: Batch): void {
     if (batch.timer) {
       if (this.windowMs > 0) clearTimeout(batch.timer as NodeJS.Timeout);
       else clearImmediate(batch.timer as NodeJS.Immediate);
       batch.timer = undefined;
     }
-    this.#open.delete(batch.key);
-    this.#due.push(batch);
-    this.#pump();
+    batch.due = true;
+    if (this.#open.get(batch.key) === batch) this.#open.delete(batch.key);
   }
 
+  /**
+   * Sends batches while native slots are free: full batches first, then open batches whose
+   * window has passed. A batch whose window passes while every slot is busy stays open and keeps
+   * collecting requests until a slot frees (then it goes at once, see #run).
+   */
   #pump(): void {
-    while (this.#inFlight < this.maxInFlight && this.#due.length) void this.#run(this.#due.shift()!, true);
+    while (this.#inFlight < this.maxInFlight) {
+      let batch = this.#due.shift();
+      if (!batch) {
+        for (const open of this.#open.values()) {
+          if (open.due) {
+            batch = open;
+            break;
+          }
+        }
+        if (!batch) return;
+        this.#close(batch);
+      }
+      void this.#run(batch, true);
+    }
   }
 
-  /** Sends the oldest open batch early when a native call finishes (it has been waiting). */
-  #pullOpen(): void {
-    if (this.#inFlight >= this.maxInFlight || this.#due.length) return;
-    const first = this.#open.values().next();
-    if (!first.done) this.#makeDue(first.value);
+  /** When a native call finishes, the open batches have waited long enough: they may go now. */
+  #release(): void {
+    for (const open of this.#open.values()) open.due = true;
+    this.#pump();
   }
 
   async #run(batch: Batch, counted: boolean): Promise<void> {
@@ -161,8 +183,7 @@ export class SearchBatcher {
     if (counted) {
       this.#inFlight--;
       // Start the next native call before slicing this one's results.
-      this.#pump();
-      this.#pullOpen();
+      this.#release();
     }
     this.totals.calls++;
     this.totals.requests += batch.requests.length;
