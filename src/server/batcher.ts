@@ -12,15 +12,22 @@
 // moment a call finishes: under load, each call takes everything that arrived during the
 // previous one. A failed batch is retried request by request, so one request cannot fail
 // others.
-import type { Codes } from '../core/matrix.js';
+import type { Codes, Matrix, Modality } from '../core/matrix.js';
 import type { HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from '../search/hamming-index.js';
 import { concatCodes, type ResultSlice } from './wire.js';
 
-/** What the batcher needs of an index. */
+/** What the batcher needs of an index (and, for feature queries, of the model). */
 export interface SearchBackend {
   searchAsync(queries: Codes, options: HammingSearchOptions): Promise<HammingSearchResult>;
   searchRadiusAsync(queries: Codes, options: HammingRadiusOptions): Promise<HammingRadiusResult>;
+  /** Encodes feature rows (the model's hash function of the modality). */
+  encode?(modality: Modality, features: Matrix): Codes | Promise<Codes>;
 }
+
+/** Queries: codes, or feature rows of a modality (encoded with the rest of their batch, in one call per modality). */
+export type Queries = { codes: Codes } | { modality: Modality; features: Matrix };
+
+const countOf = (q: Queries) => ('codes' in q ? q.codes.count : q.features.rows);
 
 export interface BatchingOptions {
   /** Coalesce concurrent requests (default true). false: one native call per request. */
@@ -40,7 +47,7 @@ export interface BatchEvent {
   kind: 'k' | 'radius';
 }
 
-type Request = { codes: Codes; k: number; resolve: (r: ResultSlice) => void; reject: (e: unknown) => void };
+type Request = { queries: Queries; count: number; k: number; resolve: (r: ResultSlice) => void; reject: (e: unknown) => void };
 
 interface Batch {
   key: string;
@@ -86,20 +93,21 @@ export class SearchBatcher {
   }
 
   /** Top-k of each query (k >= 1 checked by the caller). */
-  search(codes: Codes, k: number): Promise<ResultSlice> {
-    return this.#submit('k', 'k', 0, undefined, codes, k);
+  search(queries: Queries, k: number): Promise<ResultSlice> {
+    return this.#submit('k', 'k', 0, undefined, queries, k);
   }
 
   /** Every item within `radius`, at most `limit` per query. */
-  searchRadius(codes: Codes, radius: number, limit: number | undefined): Promise<ResultSlice> {
-    return this.#submit(`r${radius}:${limit ?? ''}`, 'radius', radius, limit, codes, 0);
+  searchRadius(queries: Queries, radius: number, limit: number | undefined): Promise<ResultSlice> {
+    return this.#submit(`r${radius}:${limit ?? ''}`, 'radius', radius, limit, queries, 0);
   }
 
-  #submit(key: string, kind: 'k' | 'radius', radius: number, limit: number | undefined, codes: Codes, k: number): Promise<ResultSlice> {
+  #submit(key: string, kind: 'k' | 'radius', radius: number, limit: number | undefined, queries: Queries, k: number): Promise<ResultSlice> {
     return new Promise<ResultSlice>((resolve, reject) => {
-      const request: Request = { codes, k, resolve, reject };
+      const count = countOf(queries);
+      const request: Request = { queries, count, k, resolve, reject };
       if (!this.enabled) {
-        const batch: Batch = { key, kind, radius, limit, requests: [request], queries: codes.count, kmax: k, due: true };
+        const batch: Batch = { key, kind, radius, limit, requests: [request], queries: count, kmax: k, due: true };
         void this.#run(batch, false);
         return;
       }
@@ -116,7 +124,7 @@ export class SearchBatcher {
         batch.timer = this.windowMs > 0 ? setTimeout(onWindow, this.windowMs) : setImmediate(onWindow);
       }
       batch.requests.push(request);
-      batch.queries += codes.count;
+      batch.queries += count;
       if (k > batch.kmax) batch.kmax = k;
       if (batch.queries >= this.maxBatch) {
         // Full: closed now (new requests start another batch), sent as soon as a slot is free.
@@ -169,11 +177,12 @@ export class SearchBatcher {
   async #run(batch: Batch, counted: boolean): Promise<void> {
     if (counted) this.#inFlight++;
     const started = performance.now();
-    const queries = batch.requests.length === 1 ? batch.requests[0].codes : concatCodes(batch.requests.map((r) => r.codes));
+    let queries: Codes | undefined;
     let result: HammingSearchResult | HammingRadiusResult | undefined;
     let error: unknown;
     try {
       const index = this.backend();
+      queries = await this.#codes(index, batch.requests);
       result = batch.kind === 'k'
         ? await index.searchAsync(queries, { k: batch.kmax })
         : await index.searchRadiusAsync(queries, { radius: batch.radius, limit: batch.limit });
@@ -187,15 +196,15 @@ export class SearchBatcher {
     }
     this.totals.calls++;
     this.totals.requests += batch.requests.length;
-    this.totals.queries += queries.count;
-    this.onBatch({ requests: batch.requests.length, queries: queries.count, seconds: (performance.now() - started) / 1000, kind: batch.kind });
+    this.totals.queries += batch.queries;
+    this.onBatch({ requests: batch.requests.length, queries: batch.queries, seconds: (performance.now() - started) / 1000, kind: batch.kind });
     if (error !== undefined) {
       if (batch.requests.length === 1) batch.requests[0].reject(error);
       else {
         // Alone, each request gets its own answer or its own error.
         this.totals.retried += batch.requests.length;
         for (const r of batch.requests) {
-          const single: Batch = { ...batch, requests: [r], queries: r.codes.count, kmax: r.k, due: true };
+          const single: Batch = { ...batch, requests: [r], queries: r.count, kmax: r.k, due: true };
           void this.#run(single, false);
         }
       }
@@ -203,10 +212,46 @@ export class SearchBatcher {
     }
     let q0 = 0;
     for (const r of batch.requests) {
-      r.resolve(slice(result!, q0, r.codes.count, batch.kind === 'k' ? r.k : 0));
-      q0 += r.codes.count;
+      r.resolve(slice(result!, q0, r.count, batch.kind === 'k' ? r.k : 0));
+      q0 += r.count;
     }
   }
+
+  /** The codes of a batch in request order: feature rows encoded in one call per modality. */
+  async #codes(backend: SearchBackend, requests: Request[]): Promise<Codes> {
+    if (requests.length === 1 && 'codes' in requests[0].queries) return requests[0].queries.codes;
+    const encoded = new Map<Request, Codes>();
+    for (const modality of ['image', 'text'] as const) {
+      const group = requests.filter((r) => 'features' in r.queries && r.queries.modality === modality);
+      if (group.length === 0) continue;
+      if (!backend.encode) throw new Error('feature queries need a model');
+      const matrices = group.map((r) => (r.queries as { features: Matrix }).features);
+      const codes = await backend.encode(modality, concatRows(matrices));
+      const stride = codes.data.length / Math.max(1, codes.count);
+      let at = 0;
+      for (const r of group) {
+        encoded.set(r, { count: r.count, bits: codes.bits, data: codes.data.subarray(at * stride, (at + r.count) * stride) });
+        at += r.count;
+      }
+    }
+    const parts = requests.map((r) => ('codes' in r.queries ? r.queries.codes : encoded.get(r)!));
+    return parts.length === 1 ? parts[0] : concatCodes(parts);
+  }
+}
+
+/** Feature matrices of one width as one (Float64). */
+function concatRows(parts: Matrix[]): Matrix {
+  if (parts.length === 1) return parts[0];
+  const cols = parts[0].cols;
+  let rows = 0;
+  for (const p of parts) rows += p.rows;
+  const data = new Float64Array(rows * cols);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data.subarray(0, p.rows * cols), at);
+    at += p.rows * cols;
+  }
+  return { rows, cols, data };
 }
 
 /** Request's queries [q0, q0 + count) of a batch result; top-k results cut to the request's k. */

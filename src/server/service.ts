@@ -4,7 +4,7 @@ import { fail } from '../core/errors.js';
 import type { Codes, Matrix, Modality } from '../core/matrix.js';
 import type { HammingIds } from '../search/hamming-index.js';
 import { type AuthOptions, type AuthScope, bearerChecker } from './auth.js';
-import { type BatchingOptions, SearchBatcher, type SearchBackend } from './batcher.js';
+import { type BatchingOptions, type Queries, SearchBatcher, type SearchBackend } from './batcher.js';
 import { HttpProblem } from './errors.js';
 import { type MetricsOptions, ServerMetrics } from './metrics.js';
 import type { SchemaLimits } from './schemas.js';
@@ -73,7 +73,13 @@ export class AscmhService {
     this.authScope = options.auth?.scope ?? 'writes';
     if (options.auth?.token !== undefined) this.checkToken = bearerChecker(options.auth.token);
     this.metrics = new ServerMetrics(options.metrics ?? {}, () => this.index?.size);
-    this.batcher = new SearchBatcher(() => this.index!, options.batching, this.metrics.onBatch);
+    // Feature queries are encoded by the batcher, one call per modality and batch.
+    const backend: SearchBackend = {
+      searchAsync: (q, o) => this.index!.searchAsync(q, o),
+      searchRadiusAsync: (q, o) => this.index!.searchRadiusAsync(q, o),
+      encode: (modality, features) => (features.rows * features.cols <= SYNC_ENCODE_VALUES ? this.model!.encode(modality, features) : this.model!.encodeAsync(modality, features)),
+    };
+    this.batcher = new SearchBatcher(() => backend, options.batching, this.metrics.onBatch);
   }
 
   /** Makes the service ready with this model and index (the index's codes must have the model's length). */
@@ -102,43 +108,60 @@ export class AscmhService {
   /** Feature rows of a modality as codes (model's hash function of that modality). */
   async encode(modality: Modality, rows: ReadonlyArray<ReadonlyArray<number>>): Promise<Codes> {
     const { model } = this.require();
+    const features = this.features(modality, rows);
+    return features.rows * features.cols <= SYNC_ENCODE_VALUES ? model.encode(modality, features) : model.encodeAsync(modality, features);
+  }
+
+  /** Feature rows as a matrix, checked against the width of the modality's hash function. */
+  features(modality: Modality, rows: ReadonlyArray<ReadonlyArray<number>>): Matrix {
+    const { model } = this.require();
     const features = featureMatrix(rows, `${modality} features`);
     const dim = model.dimension(modality);
     if (features.cols !== dim) fail('ERR_ASCMH_SHAPE', `${modality} features have ${features.cols} values per row; the model's ${modality} hash function takes ${dim}`);
-    return features.rows * features.cols <= SYNC_ENCODE_VALUES ? model.encode(modality, features) : model.encodeAsync(modality, features);
+    for (let i = 0; i < features.data.length; i++) {
+      if (!Number.isFinite(features.data[i])) fail('ERR_ASCMH_NON_FINITE', `${modality} features have a non-finite value at row ${Math.floor(i / dim)}, column ${i % dim}`);
+    }
+    return features;
   }
 
   /** Codes from a request body given as `modality` + `features` or as `codes` (exactly one). */
   async codesOf(body: { modality?: Modality; features?: number[][]; codes?: string }, what: string): Promise<Codes> {
+    const q = this.queriesOf(body, what);
+    return 'codes' in q ? q.codes : this.encode(q.modality, body.features!);
+  }
+
+  /** Queries from a request body: feature rows (checked, encoded later with their batch) or codes. */
+  queriesOf(body: { modality?: Modality; features?: number[][]; codes?: string }, what: string): Queries {
     const { index } = this.require();
     if (body.features !== undefined && body.codes !== undefined) throw new HttpProblem('ERR_SERVER_VALIDATION', `give ${what} as features or as codes, not both`);
     if (body.features !== undefined) {
       if (body.modality === undefined) throw new HttpProblem('ERR_SERVER_VALIDATION', "features need a modality ('image' or 'text')");
-      return this.encode(body.modality, body.features);
+      return { modality: body.modality, features: this.features(body.modality, body.features) };
     }
     if (body.codes !== undefined) {
       if (body.modality !== undefined) throw new HttpProblem('ERR_SERVER_VALIDATION', 'codes take no modality');
       const codes = codesFromBase64(body.codes, index.bits);
       if (codes.count > this.limits.maxQueries) throw new HttpProblem('ERR_SERVER_VALIDATION', `${codes.count} codes; at most ${this.limits.maxQueries} per request`);
-      return codes;
+      return { codes };
     }
     throw new HttpProblem('ERR_SERVER_VALIDATION', `give ${what} as modality + features, or as codes`);
   }
 
   /** Checks k / radius / limit and runs the search through the batcher. */
-  async search(codes: Codes, params: { k?: number; radius?: number; limit?: number }): Promise<{ head: Record<string, number>; result: ResultSlice }> {
+  async search(queries: Queries, params: { k?: number; radius?: number; limit?: number }): Promise<{ head: Record<string, number>; result: ResultSlice }> {
     const { index } = this.require();
+    const count = 'codes' in queries ? queries.codes.count : queries.features.rows;
     const { k, radius, limit } = params;
     if (k !== undefined && radius !== undefined) throw new HttpProblem('ERR_SERVER_VALIDATION', 'give k or radius, not both');
     if (k === undefined && radius === undefined) throw new HttpProblem('ERR_SERVER_VALIDATION', 'give k (top k) or radius (every item within it)');
     if (limit !== undefined && radius === undefined) fail('ERR_ASCMH_LIMIT', 'limit goes with radius');
     const perQuery = k ?? limit ?? this.limits.maxK;
-    if (codes.count * perQuery > this.maxResults) {
-      throw new HttpProblem('ERR_SERVER_TOO_MANY_RESULTS', `${codes.count} queries x ${perQuery} results is more than the ${this.maxResults} entries one request may ask for`);
+    if (count * perQuery > this.maxResults) {
+      throw new HttpProblem('ERR_SERVER_TOO_MANY_RESULTS', `${count} queries x ${perQuery} results is more than the ${this.maxResults} entries one request may ask for`);
     }
-    if (k !== undefined) return { head: { bits: index.bits, k }, result: await this.batcher.search(codes, k) };
+    if (k !== undefined) return { head: { bits: index.bits, k }, result: await this.batcher.search(queries, k) };
     if (radius! > index.bits) fail('ERR_ASCMH_RADIUS', `radius must be an integer in [0, ${index.bits}], got ${radius}`);
-    return { head: { bits: index.bits, radius: radius!, limit: perQuery }, result: await this.batcher.searchRadius(codes, radius!, perQuery) };
+    return { head: { bits: index.bits, radius: radius!, limit: perQuery }, result: await this.batcher.searchRadius(queries, radius!, perQuery) };
   }
 
   /** Adds codes; returns the ids they got. */

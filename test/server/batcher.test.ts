@@ -36,7 +36,12 @@ describe('micro-batching through HTTP', () => {
       const codes = randomCodes(1 + (i % 4), 100 + i);
       return { k, codes, body: { codes: base64Of(codes), k } };
     });
+    const encodeSpy = vi.spyOn(fixture.model, 'encode');
     const answers = await Promise.all(requests.map((r) => server!.app.inject({ method: 'POST', url: '/v1/search', ...json(r.body) })));
+    // The feature rows of the 30 feature requests were encoded in one call, and all 60 searched in one.
+    expect(encodeSpy).toHaveBeenCalledTimes(1);
+    expect(encodeSpy.mock.calls[0][1].rows).toBe(requests.filter((r) => 'modality' in r.body).reduce((n, r) => n + r.codes.count, 0));
+    encodeSpy.mockRestore();
     expect(spy).toHaveBeenCalledTimes(1);
     const totalQueries = requests.reduce((n, r) => n + r.codes.count, 0);
     expect(spy.mock.calls[0][0].count).toBe(totalQueries);
@@ -106,7 +111,7 @@ describe('SearchBatcher', () => {
     };
     const batcher = new SearchBatcher(() => backend, { windowMs: 20 });
     const qs = [randomCodes(1, 1), randomCodes(2, 2), randomCodes(1, 3)];
-    const out = await Promise.all(qs.map((q) => batcher.search(q, 4)));
+    const out = await Promise.all(qs.map((q) => batcher.search({ codes: q }, 4)));
     expect(calls).toBe(4);
     expect(batcher.totals.retried).toBe(3);
     out.forEach((slice, i) => {
@@ -130,10 +135,10 @@ describe('SearchBatcher', () => {
       searchRadiusAsync: (q, o) => index.searchRadiusAsync(q, o),
     };
     const batcher = new SearchBatcher(() => backend, { windowMs: 0 });
-    const first = batcher.search(randomCodes(1, 1), 1);
+    const first = batcher.search({ codes: randomCodes(1, 1) }, 1);
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    const rest = Array.from({ length: 10 }, (_, i) => batcher.search(randomCodes(1, 10 + i), 2));
+    const rest = Array.from({ length: 10 }, (_, i) => batcher.search({ codes: randomCodes(1, 10 + i) }, 2));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(batcher.waiting).toBe(10);
     release();

@@ -1,6 +1,6 @@
 // POST /v1/search: JSON queries (features of a modality, or base64 codes) or raw codes
 // (application/octet-stream, parameters in the query string); JSON or binary results.
-import type { Codes } from '../../core/matrix.js';
+import type { Queries } from '../batcher.js';
 import { HttpProblem } from '../errors.js';
 import { BINARY, JSON_TYPE, jsonOrBinary, problems, type SearchBody } from '../schemas.js';
 import { codesFromRows, resultBinary, resultJson } from '../wire.js';
@@ -40,20 +40,20 @@ export function searchRoutes({ app, service, schemas }: RouteContext): void {
   }, async (request, reply) => {
     const body = request.body as SearchBody | Buffer;
     const query = request.query as { k?: number; radius?: number; limit?: number };
-    let codes: Codes;
+    let queries: Queries;
     let params: { k?: number; radius?: number; limit?: number };
     if (Buffer.isBuffer(body)) {
       const { index } = service.require();
-      codes = codesFromRows(body, index.bits, 'the body');
+      queries = { codes: codesFromRows(body, index.bits, 'the body') };
       params = query;
     } else {
       if (query.k !== undefined || query.radius !== undefined || query.limit !== undefined) {
         throw new HttpProblem('ERR_SERVER_VALIDATION', 'with a JSON body, give k, radius and limit in the body');
       }
-      codes = await service.codesOf(body, 'the queries');
+      queries = service.queriesOf(body, 'the queries');
       params = body;
     }
-    const { head, result } = await service.search(codes, params);
+    const { head, result } = await service.search(queries, params);
     if (wantsBinary(request.headers.accept)) return reply.type(BINARY).send(resultBinary(result) as never);
     return reply.type(JSON_TYPE).send(resultJson(head, result) as never); // serialized here: exact ids, fast
   });
