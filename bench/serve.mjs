@@ -17,7 +17,7 @@
 // batched >= 50% of hello, >= 3x unbatched, p99 <= 20 ms.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,11 +138,20 @@ async function main() {
     await index.close();
     console.log(`engine alone (no HTTP): ${Math.round(ceiling.batched).toLocaleString('en')} queries/s in batches of 64, ${Math.round(ceiling.single).toLocaleString('en')} queries/s one per call (${connections} calls at a time)`);
 
-    const results = {};
+    // The three servers run side by side (batched and unbatched on copies of the index: one
+    // process per directory), idle but for the one under load. The targets take turns, in
+    // `rounds` rounds of duration / rounds seconds each, so that a burst of other work on the
+    // machine hits all of them alike; each target's numbers are its median round (by req/s).
+    const servers = {};
     for (const target of only) {
+      let serverDir = dir;
+      if (target !== 'hello') {
+        serverDir = join(tmp, `index-${target}`);
+        cpSync(dir, serverDir, { recursive: true });
+      }
       const server = target === 'hello'
         ? spawn(process.execPath, [here, '--role', 'hello'], { stdio: ['ignore', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [cli, 'serve', '--model', modelPath, '--index', dir, '--port', '0', '--durability', 'fsync', ...serverArgs, ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+        : spawn(process.execPath, [cli, 'serve', '--model', modelPath, '--index', serverDir, '--port', '0', '--durability', 'fsync', ...serverArgs, ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.add(server);
       const url = await new Promise((resolve, reject) => {
         let out = '';
@@ -153,44 +162,60 @@ async function main() {
         });
         server.on('close', () => reject(new Error(`${target} server exited: ${out}`)));
       });
-      const load = (seconds) => new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [here, '--role', 'load', '--url', url, '--connections', String(connections), '--duration', String(seconds), ...(target === 'hello' ? [] : ['--bodies', bodiesFile])], { stdio: ['ignore', 'pipe', 'inherit'] });
-        children.add(child);
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.on('close', (code) => {
-          children.delete(child);
-          code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited with ${code}`));
-        });
+      servers[target] = { server, url };
+    }
+    const load = (target, seconds) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [here, '--role', 'load', '--url', servers[target].url, '--connections', String(connections), '--duration', String(seconds), ...(target === 'hello' ? [] : ['--bodies', bodiesFile])], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.add(child);
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', (code) => {
+        children.delete(child);
+        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited with ${code}`));
       });
-      await load(warmup);
-      const scrape = async () => (target === 'hello' ? null : { metrics: await (await fetch(`${url}/metrics`)).text(), stats: await (await fetch(`${url}/v1/stats`)).json() });
-      const before = await scrape();
-      const result = await load(duration);
-      const after = await scrape();
-      if (after) {
-        const gauge = (stat) => Number(new RegExp(`ascmh_event_loop_delay_seconds\\{stat="${stat}"\\} (\\S+)`).exec(after.metrics)?.[1] ?? NaN) * 1000;
-        result.eventLoop = { mean: gauge('mean'), p99: gauge('p99'), max: gauge('max') };
-        const b0 = before.stats.batching, b1 = after.stats.batching;
-        const calls = b1.calls - b0.calls;
-        result.batch = { calls, requestsPerCall: (b1.requests - b0.requests) / calls, queriesPerCall: (b1.queries - b0.queries) / calls };
-        result.batch.p99Requests = histogramQuantile(after.metrics, before.metrics, 'ascmh_search_batch_requests', 0.99);
-        result.serverP99 = histogramQuantile(after.metrics, before.metrics, 'ascmh_http_request_duration_seconds', 0.99, 'route="/v1/search"') * 1000;
+    });
+    const scrape = async (target) => (target === 'hello' ? null : { metrics: await (await fetch(`${servers[target].url}/metrics`)).text(), stats: await (await fetch(`${servers[target].url}/v1/stats`)).json() });
+    for (const target of only) await load(target, warmup);
+    const rounds = Math.max(1, Number(opt('rounds', String(Math.min(4, Math.max(1, Math.floor(duration / 5)))))));
+    const perRound = duration / rounds;
+    const all = Object.fromEntries(only.map((t) => [t, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const target of only) {
+        const before = await scrape(target);
+        const result = await load(target, perRound);
+        const after = await scrape(target);
+        result.load = loadavg()[0];
+        if (after) {
+          const gauge = (stat) => Number(new RegExp(`ascmh_event_loop_delay_seconds\\{stat="${stat}"\\} (\\S+)`).exec(after.metrics)?.[1] ?? NaN) * 1000;
+          result.eventLoop = { mean: gauge('mean'), p99: gauge('p99'), max: gauge('max') };
+          const b0 = before.stats.batching, b1 = after.stats.batching;
+          const calls = b1.calls - b0.calls;
+          result.batch = { calls, requestsPerCall: (b1.requests - b0.requests) / calls, queriesPerCall: (b1.queries - b0.queries) / calls };
+          result.batch.p99Requests = histogramQuantile(after.metrics, before.metrics, 'ascmh_search_batch_requests', 0.99);
+        }
+        all[target].push(result);
+        console.log(`round ${round + 1}/${rounds} ${target.padEnd(9)} ${Math.round(result.requests).toLocaleString('en').padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  p99.9 ${result.latency.p99_9} ms  ` +
+          `errors ${result.errors + result.timeouts} non-2xx ${result.non2xx}  load ${result.load.toFixed(2)}` +
+          (result.batch ? `  event loop p99 ${result.eventLoop.p99.toFixed(1)} ms max ${result.eventLoop.max.toFixed(1)} ms  batch ${result.batch.requestsPerCall.toFixed(1)} requests/call (p99 <= ${result.batch.p99Requests})` : ''));
       }
+    }
+    for (const { server } of Object.values(servers)) {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.on('close', resolve));
       children.delete(server);
-      results[target] = result;
-      console.log(`${target.padEnd(9)} ${Math.round(result.requests).toLocaleString('en').padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  p99.9 ${result.latency.p99_9} ms  ` +
-        `errors ${result.errors + result.timeouts} non-2xx ${result.non2xx}` +
-        (result.batch ? `  event loop p99 ${result.eventLoop.p99.toFixed(1)} ms max ${result.eventLoop.max.toFixed(1)} ms  batch ${result.batch.requestsPerCall.toFixed(1)} requests/call (p99 <= ${result.batch.p99Requests})` : ''));
     }
-
+    const results = {};
+    for (const target of only) {
+      const sorted = [...all[target]].sort((x, y) => x.requests - y.requests);
+      results[target] = { ...sorted[Math.floor((sorted.length - 1) / 2)], range: [sorted[0].requests, sorted.at(-1).requests] };
+    }
     console.log('');
-    console.log('| target | req/s | p50 ms | p99 ms | p99.9 ms | event loop p99 / max ms | requests per native call |');
+    console.log(`median of ${rounds} round(s) of ${perRound} s per target:`);
+    console.log('| target | req/s (range) | p50 ms | p99 ms | p99.9 ms | event loop p99 / max ms | requests per native call |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const n = (x) => Math.round(x).toLocaleString('en');
     for (const [name, r] of Object.entries(results)) {
-      console.log(`| ${name} | ${Math.round(r.requests).toLocaleString('en')} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.p99_9} | ${r.eventLoop ? `${r.eventLoop.p99.toFixed(1)} / ${r.eventLoop.max.toFixed(1)}` : ''} | ${r.batch ? r.batch.requestsPerCall.toFixed(1) : ''} |`);
+      console.log(`| ${name} | ${n(r.requests)} (${n(r.range[0])}-${n(r.range[1])}) | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.p99_9} | ${r.eventLoop ? `${r.eventLoop.p99.toFixed(1)} / ${r.eventLoop.max.toFixed(1)}` : ''} | ${r.batch ? r.batch.requestsPerCall.toFixed(1) : ''} |`);
     }
     const { hello, batched, unbatched } = results;
     if (batched && hello) console.log(`batched / hello-world: ${(batched.requests / hello.requests * 100).toFixed(0)}% (goal >= 50%)`);
