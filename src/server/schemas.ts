@@ -120,6 +120,9 @@ export type Schemas = ReturnType<typeof schemas>;
 export type SearchBody = Static<Schemas['SearchBody']>;
 export type AddBody = Static<Schemas['AddBody']>;
 
+/** Writes need the bearer token when the server has one (and every route does with auth 'all'). */
+export const WRITE_SECURITY: { [scheme: string]: string[] }[] = [{ bearer: [] }, {}];
+
 /** Error responses every route documents: 4xx and 5xx problem documents. */
 export function problems(...statuses: number[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 // POST /v1/items (add), DELETE /v1/items (remove), GET /v1/items/:id (one item's code).
 // A 2xx for an add or a delete means the change is in the index's log under its durability.
 import { HttpProblem } from '../errors.js';
-import { type AddBody, BINARY, JSON_TYPE, jsonOrBinary, problems } from '../schemas.js';
+import { type AddBody, BINARY, JSON_TYPE, WRITE_SECURITY, jsonOrBinary, problems } from '../schemas.js';
 import { codesFromRows, codesToBase64, idJson, idValue, parseIds } from '../wire.js';
 import type { RouteContext } from './context.js';
 
@@ -16,6 +16,7 @@ export function itemRoutes({ app, service, schemas }: RouteContext): void {
         'Binary (`application/octet-stream`): raw packed codes, automatic ids. The answer lists the ids the items got; ' +
         'it comes once the add is in the log under the configured durability.',
       tags: ['items'],
+      security: WRITE_SECURITY,
       body: jsonOrBinary(schemas.AddBody, 'raw packed codes: ceil(bits/8) bytes per code (automatic ids)'),
       response: { 200: schemas.AddResult, ...problems(400, 401, 409, 413, 415, 503) },
     },
@@ -42,6 +43,7 @@ export function itemRoutes({ app, service, schemas }: RouteContext): void {
     schema: {
       summary: 'Remove items by id',
       tags: ['items'],
+      security: WRITE_SECURITY,
       body: schemas.DeleteBody,
       response: { 200: schemas.DeleteResult, ...problems(400, 401, 413, 415, 503) },
     },
