@@ -1,5 +1,6 @@
 // Micro-batching: concurrent search requests are coalesced into one native search call, and each
-// request gets its own slice of the result.
+// request gets its own slice of the result. Feature queries are encoded with their batch: one
+// encode call per modality.
 //
 // Top-k requests share one batch whatever their k: the batch asks for the largest k, and since
 // results are in a total order (ascending distance, ties by insertion order), the first k of a
