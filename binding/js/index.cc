@@ -11,6 +11,7 @@
 #include "core/memory_limit.h"
 #include "js/args.h"
 #include "js/job.h"
+#include "js/projection_args.h"
 #include "index/asymmetric_search.h"
 #include "index/hamming_index.h"
 #include "index/search.h"
@@ -200,20 +201,14 @@ struct AsymmetricJob {
   AsymmetricOutput run(const CancelToken* cancel) const { return search_asymmetric(*snapshot, query, cancel); }
 };
 
-// A score adds bits values, each at most the row's sum of |p| in magnitude; kept well inside float.
-constexpr double kMaxProjectionSum = 1e37;
-
 std::shared_ptr<AsymmetricJob> parse_asymmetric(const Napi::CallbackInfo& info, const std::shared_ptr<const Snapshot>& s) {
   Napi::Env env = info.Env();
   auto job = std::make_shared<AsymmetricJob>();
   job->snapshot = s;
-  MatrixArg p = matrix_arg(env, info[0], "projections");
-  if (p.view.cols != s->bits)
-    throw_coded(env, "ERR_ASCMH_SHAPE", "projections have " + std::to_string(p.view.cols) + " columns, the index holds " +
-                                            std::to_string(s->bits) + "-bit codes");
-  Napi::Object o = object_arg(env, info[1], "ERR_ASCMH_OPTION", "search options");
   AsymmetricQuery& q = job->query;
-  q.count = p.view.rows;
+  job->projections = projections_arg(env, info[0], "projections", s->bits, &q.count);
+  q.projections = job->projections.data();
+  Napi::Object o = object_arg(env, info[1], "ERR_ASCMH_OPTION", "search options");
   q.k = integer_arg(env, o.Get("k"), "ERR_ASCMH_K", "k", 1, kMaxSafeInteger);
   q.rerank = integer_option(env, o, "rerank", 0, "ERR_ASCMH_RERANK", 1, kMaxSafeInteger);
   if (q.rerank > 0 && q.rerank < q.k)
@@ -230,18 +225,6 @@ std::shared_ptr<AsymmetricJob> parse_asymmetric(const Napi::CallbackInfo& info, 
   if (q.rerank > 0)
     require_memory(static_cast<double>(q.count) * std::min(static_cast<double>(q.rerank), live), 10 + 12,
                    "the re-ranking candidates");
-  require_memory(static_cast<double>(q.count) * s->bits, 8, "the projections");
-  check_finite(p.view, 0, "projections");
-  job->projections.resize(static_cast<size_t>(q.count * s->bits));
-  p.view.copy_rows(0, q.count, job->projections.data());
-  for (int64_t r = 0; r < q.count; ++r) {
-    double sum = 0;
-    for (int j = 0; j < s->bits; ++j) sum += std::fabs(job->projections[static_cast<size_t>(r * s->bits + j)]);
-    if (!(sum <= kMaxProjectionSum))
-      throw_coded(env, "ERR_ASCMH_PROJECTION_RANGE", "projections row " + std::to_string(r) +
-                                                         ": the sum of |values| exceeds 1e37 (scores are single precision)");
-  }
-  q.projections = job->projections.data();
   return job;
 }
 
