@@ -16,9 +16,9 @@ export { memoryLimit, setMemoryLimit, setThreads, threads } from './core/limits.
 export { HammingIndex } from './search/hamming-index.js';
 export { DurableHammingIndex } from './search/durable-index.js';
 export type { Durability, DurableOpenOptions, DurableStats } from './search/durable-index.js';
-export type { HammingCodes, HammingIds, HammingIndexOptions, HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from './search/hamming-index.js';
+export type { AsymmetricSearchOptions, AsymmetricSearchResult, Projections, HammingCodes, HammingIds, HammingIndexOptions, HammingRadiusOptions, HammingRadiusResult, HammingSearchOptions, HammingSearchResult } from './search/hamming-index.js';
 export * as evaluate from './eval/evaluate.js';
-export type { CrossModalEvaluation, MapInput, MapResult, Protocol, RetrievalCurves } from './eval/evaluate.js';
+export type { AsymmetricMapInput, CrossModalEvaluation, CrossModalOptions, MapInput, MapResult, Protocol, Ranking, RetrievalCurves } from './eval/evaluate.js';
 export * as datasets from './data/datasets.js';
 export type { Dataset, SyntheticOptions } from './data/datasets.js';
 export { NpyRowReader, encodeNpy, parseNpy, readNpy } from './io/npy.js';

@@ -65,6 +65,14 @@ export interface CrossModalHashModel {
   readonly trainingCodes: Codes;
   encode(modality: Modality, features: Matrix): Codes;
   encodeAsync(modality: Modality, features: Matrix): Promise<Codes>;
+  /**
+   * The real-valued projections z (rows x bits) that encode() takes the sign of: bit j of a code is
+   * set exactly where z_j >= 0 (z_j > 0 with the 'positive' threshold), for the same rows.
+   */
+  project(modality: Modality, features: Matrix): Matrix;
+  projectAsync(modality: Modality, features: Matrix): Promise<Matrix>;
+  /** The parameters of a modality's hash function, its sign threshold included. */
+  hashFunction(modality: Modality): HashFunctionParameters;
   save(path: string): Promise<void>;
 }
 
