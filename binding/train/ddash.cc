@@ -292,6 +292,7 @@ DdashResult<T> train_ddash(RowSource& image, RowSource& text, const uint8_t* lab
     const std::vector<T>& U = out[0];
     const std::vector<T>& V = out[1];
     // 3. B-step: H and Q, then DCC.
+    if (o.keep_latent) result.latent["Wprevious"] = W;  // the mapping this B-step uses
     std::vector<T> H(static_cast<size_t>(r) * r), Q(static_cast<size_t>(nr), T(0));
     {
       BlasLaneGuard lane;

@@ -63,7 +63,7 @@ struct DdashResult {
   std::vector<T> W;       // c x r
   double rho = 0;
   std::vector<DdashReport> history;              // the iteration reports
-  std::map<std::string, std::vector<T>> latent;  // keep_latent: U, V (m x r), W, omega (the last sample)
+  std::map<std::string, std::vector<T>> latent;  // keep_latent: U, V (m x r), omega, Wprevious (of the last B-step)
   double seconds_features = 0, seconds_iterations = 0;
 };
 

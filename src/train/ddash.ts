@@ -112,7 +112,7 @@ export interface DdashFitControl {
   onEpoch?: (progress: DdashEpochProgress) => void;
   /** Aborting rejects the fit with an AbortError (ERR_ASCMH_CANCELLED) within one mini-batch. */
   signal?: AbortSignal;
-  /** Also return the last iteration's U, V (query sample x bits), its sample, the mapping W (classes x bits), B (n x bits) and rho. */
+  /** Also return the last iteration's U, V (query sample x bits), its sample omega, the mapping W (classes x bits) and the one its B-step used (Wprevious), B (n x bits) and rho. */
   keepLatent?: boolean;
 }
 
