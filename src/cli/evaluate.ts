@@ -7,7 +7,7 @@ import { type Dataset, selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
 import { type ExperimentRow, runExperiment } from '../experiments/experiment.js';
 import { experimentFigures, topNGrid } from '../experiments/figures.js';
-import { PAPER_TABLE2, type PaperDataset, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
+import { PAPER_TABLE2, type PaperDataset, hasPaperRow, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
 import type { Method } from '../train/model.js';
 import type { Ranking } from '../eval/evaluate.js';
 import { Progress, type Verbosity, bitsList, interruptSignal, matVariables, methodHyperParameters, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
@@ -34,7 +34,7 @@ export function registerEvaluate(program: Command): void {
     .option('--seeds <n>', 'runs per code length (the paper averages 20)', positiveInt, 20)
     .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
     .addOption(new Option('--paper <dataset>', 'which of the paper\'s datasets this is (default: from the data\'s name)').choices([...Object.keys(PAPER_TABLE2), 'none']))
-    .option('--methods <list>', 'methods, one table each, with the paper\'s row beside each (ascmh, batch, scratch)', methodList, ['ascmh', 'batch', 'scratch'])
+    .option('--methods <list>', 'methods, one table each, with the paper\'s row beside each where one exists (ascmh, batch, scratch, ddash)', methodList, ['ascmh', 'batch', 'scratch', 'ddash'])
     .option('--rankings <list>', 'rankings, a table each per method, from the same fits (hamming: the paper\'s protocol; asymmetric)', rankingList, ['hamming', 'asymmetric'])
     .option('--json', 'print exactly one JSON object on stdout');
   withVerbosity(withMatVariables(withHyperParameters(reproduceCmd))).action(reproduce);
@@ -42,7 +42,7 @@ export function registerEvaluate(program: Command): void {
 
 function methodList(value: string): Method[] {
   const list = value.split(',').map((m) => m.trim());
-  for (const m of list) if (!['ascmh', 'batch', 'scratch'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch)`);
+  for (const m of list) if (!['ascmh', 'batch', 'scratch', 'ddash'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch, ddash)`);
   return list as Method[];
 }
 
@@ -164,12 +164,16 @@ async function reproduce(o: Record<string, unknown>, cmd: Command): Promise<void
     const cell = cellOf(method, rows, ranking);
     const source = method === 'ascmh' ? '' : ", the ASCMH paper's row for it";
     const rankedBy = ranking === 'asymmetric' ? ', asymmetric ranking' : '';
-    console.log(`${method.toUpperCase()} on ${ds.name} (paper: ${paperTitle}${paper ? source : ''}), mAP@all, train-codes protocol${rankedBy}, mean of ${o.seeds} seed(s)`);
+    const published = paper !== undefined && hasPaperRow(method);
+    const heading = paper && !published ? `no published numbers for ${method.toUpperCase()} on ${PAPER_TABLE2[paper].title}` : `paper: ${paperTitle}${paper ? source : ''}`;
+    console.log(`${method.toUpperCase()} on ${ds.name} (${heading}), mAP@all, train-codes protocol${rankedBy}, mean of ${o.seeds} seed(s)`);
     console.log(`${'Task'.padEnd(13)}${'Row'.padEnd(12)}${rows.map((r) => `${r.bits} bits`.padStart(9)).join('')}`);
     for (const task of TASKS) {
       const cells = rows.map((r) => cell(r.bits, task.key));
       console.log(`${task.label.padEnd(13)}${'ours'.padEnd(12)}${cells.map((c) => fmt(c.ours)).join('')}`);
-      if (paper) {
+      if (paper && !published) {
+        console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}  none published (DDASH's paper gives no numbers for these sets)`);
+      } else if (paper) {
         console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}${cells.map((c) => fmt(c.paper)).join('')}`);
         console.log(`${''.padEnd(13)}${'difference'.padEnd(12)}${cells.map((c) => fmt(c.difference, true)).join('')}`);
       }
