@@ -4,7 +4,8 @@
 # build-arm64-sysroot/ (it cannot be installed beside the host's Node). Two passes: qemu's default
 # CPU with the environment as given (OpenBLAS then runs its generic armv8 kernels), and a Neoverse
 # N1 (AWS Graviton2, Ampere Altra), whose kernels OpenBLAS picks itself once OPENBLAS_CORETYPE (set
-# here for the x86 build) is unset. Needs root for apt-get on first use; arguments go to node.
+# here for the x86 build) is unset. Both also compare with models trained by the host's x64 build
+# (build/Release) when present. Needs root for apt-get on first use; arguments go to node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/arm64/setup.sh
@@ -24,7 +25,20 @@ if [ ! -x "$sysroot/usr/bin/node" ]; then
   for deb in "$sysroot"/debs/*.deb; do dpkg -x "$deb" "$sysroot"; done
   rm -rf "$sysroot/debs"
 fi
-[ -f dist/index.js ] || npm run build:ts
+npm run build:ts >/dev/null
+
+# The x64 reference (models trained by the host's build/Release, built from this tree: run
+# `npm run build:native` first), which the checks compare with this build. Skipped without it.
+reference=build-arm64-sysroot/x64-reference
+rm -rf "$reference"
+if [ -f build/Release/ascmh.node ]; then
+  mkdir -p "$reference"
+  echo "arm64: the x64 reference, from build/Release"
+  ASCMH_NATIVE=build ASCMH_WRITE_REFERENCE="$reference" node --test-reporter=dot scripts/arm64/checks.mjs
+  export ASCMH_X64_REFERENCE="$reference"
+else
+  echo "arm64: no build/Release/ascmh.node, so no comparison with x64 (npm run build:native)"
+fi
 
 node=(qemu-aarch64 -L "$sysroot" "$sysroot/usr/bin/node")
 echo "arm64: $("${node[@]}" -p '`Node ${process.version} ${process.arch}, Node-API ${process.versions.napi}`')"
