@@ -155,9 +155,14 @@ __attribute__((always_inline)) inline void finish_row(T* o, int64_t k, T norm, c
 }
 
 // The same loop compiled for AVX2 (8 floats per instruction instead of 4) and for the baseline,
-// chosen at run time. No FMA, so both give bit-identical results.
+// chosen at run time. No FMA, so both give bit-identical results. Off x86 only the baseline exists.
+#if defined(__x86_64__)
+#define ASCMH_AVX2_TARGET __attribute__((target("avx2")))
+#else
+#define ASCMH_AVX2_TARGET
+#endif
 template <class T>
-__attribute__((target("avx2"))) void finish_rows_avx2(T* out, int64_t rows, int64_t ldo, int64_t k, const T* norms,
+ASCMH_AVX2_TARGET void finish_rows_avx2(T* out, int64_t rows, int64_t ldo, int64_t k, const T* norms,
                                                      const T* anchor_norms, T scale, const T* mean, bool divide) {
   if (divide)
     for (int64_t i = 0; i < rows; ++i) finish_row(out + i * ldo, k, norms[i], anchor_norms, scale, mean, true);
@@ -252,8 +257,12 @@ RbfKernel<T> fit_rbf_kernel_at(RowSource& X, const std::vector<int64_t>& picked,
 
 namespace {
 bool cpu_has_avx2() {
+#if defined(__x86_64__)
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
 }
 std::atomic<bool> finish_with_avx2{cpu_has_avx2()};
 }  // namespace

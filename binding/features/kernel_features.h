@@ -61,7 +61,8 @@ void kernel_of_distances(const RbfKernel<T>& kernel, T* out, int64_t rows, int64
 template <class T>
 void rbf_features_direct(const RbfKernel<T>& kernel, const MatrixView& X, int64_t r0, int64_t r1, T* out, int64_t ldo);
 
-// Chooses the exp loop: "avx2" (the default where the CPU has it) or "baseline" (x86-64 SSE2).
+// Chooses the exp loop: "avx2" (the default where the CPU has it) or "baseline" (x86-64 SSE2,
+// or the target's own baseline, NEON on arm64).
 // Both give bit-identical features; tests use this to check the fallback. False if unavailable.
 bool set_feature_kernel(const std::string& name);
 

@@ -1,5 +1,6 @@
 // Kernel dispatch: the best instruction set the CPU supports is detected once; tests and
 // benchmarks may step down (set_hamming_kernel) to check the fallbacks on the same machine.
+// Off x86 only the generic kernels exist (on arm64 they compile to NEON cnt: it is baseline there).
 #include "search/kernels.h"
 
 #include <algorithm>
@@ -15,6 +16,7 @@ namespace {
 enum class Isa { generic, popcnt, avx2, avx512 };
 
 Isa detect() {
+#if ASCMH_X86_KERNELS
   __builtin_cpu_init();
   const bool popcnt = __builtin_cpu_supports("popcnt");
   // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 register state.
@@ -23,6 +25,7 @@ Isa detect() {
     return Isa::avx512;
   if (popcnt && __builtin_cpu_supports("avx2")) return Isa::avx2;
   if (popcnt) return Isa::popcnt;
+#endif
   return Isa::generic;
 }
 
@@ -38,9 +41,11 @@ Isa isa() { return static_cast<Isa>(chosen().load(std::memory_order_relaxed)); }
 HammingScanFn hamming_scan_kernel(int bits) {
   const int words = words_per_code(bits);
   switch (isa()) {
+#if ASCMH_X86_KERNELS
     case Isa::avx512: return kernels::avx512_scan(bits, words);
     case Isa::avx2: return kernels::avx2_scan(bits, words);
     case Isa::popcnt: return kernels::popcnt_scan(bits, words);
+#endif
     default: return kernels::generic_scan(bits, words);
   }
 }
@@ -48,9 +53,11 @@ HammingScanFn hamming_scan_kernel(int bits) {
 HammingDistFn hamming_dist_kernel(int bits) {
   const int words = words_per_code(bits);
   switch (isa()) {
+#if ASCMH_X86_KERNELS
     case Isa::avx512: return kernels::avx512_dist(bits, words);
     case Isa::avx2: return kernels::avx2_dist(bits, words);
     case Isa::popcnt: return kernels::popcnt_dist(bits, words);
+#endif
     default: return kernels::generic_dist(bits, words);
   }
 }

@@ -1,6 +1,7 @@
 // Exact Hamming kernels: the dispatch interface. One implementation per instruction set
 // (kernels_generic.cc, kernels_popcnt.cc, kernels_avx2.cc, kernels_avx512.cc), chosen once at
-// load time from the CPU (kernels.cc); the binary itself is compiled for baseline x86-64.
+// load time from the CPU (kernels.cc); the binary itself is compiled for baseline x86-64. On
+// arm64 only the generic kernels are built (NEON, whose cnt they compile to, is baseline there).
 //
 // A scan visits items in order and offers an item to its TopK only when its distance is below
 // the collector's running cut (search/topk.h), so most items cost no branch at all.

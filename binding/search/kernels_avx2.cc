@@ -1,7 +1,8 @@
 // AVX2 kernels: byte popcounts by nibble lookup (vpshufb), summed per 64-bit lane by vpsadbw.
-#include <immintrin.h>
-
 #include "search/kernels_isa.h"
+
+#if ASCMH_X86_KERNELS  // the whole file
+#include <immintrin.h>
 
 namespace ascmh {
 namespace kernels {
@@ -200,3 +201,5 @@ HammingDistFn avx2_dist(int bits, int words) {
 
 }  // namespace kernels
 }  // namespace ascmh
+
+#endif  // ASCMH_X86_KERNELS

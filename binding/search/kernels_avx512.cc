@@ -1,9 +1,10 @@
 // AVX-512 kernels: VPOPCNTDQ popcounts, AVX512F/BW unsigned compares against the TopK cut, and
 // candidates compressed (vpcompressq) straight into the TopK log, so a block of items with hits
 // costs no branch per hit. Tails use masked loads: nothing past `count` items is read.
-#include <immintrin.h>
-
 #include "search/kernels_isa.h"
+
+#if ASCMH_X86_KERNELS  // the whole file
+#include <immintrin.h>
 
 // GCC 12's avx512fintrin.h starts some intrinsics from _mm512_undefined_*() and warns about it
 // (GCC bug 105593, fixed in GCC 13).
@@ -217,3 +218,5 @@ HammingDistFn avx512_dist(int bits, int words) {
 
 }  // namespace kernels
 }  // namespace ascmh
+
+#endif  // ASCMH_X86_KERNELS

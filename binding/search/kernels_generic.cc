@@ -1,4 +1,4 @@
-// Portable kernels (baseline x86-64: popcount through libgcc).
+// Portable kernels (baseline x86-64: popcount through libgcc; on arm64 it compiles to NEON cnt).
 #include "search/kernels_isa.h"
 #include "search/kernels_scalar.h"
 

@@ -2,17 +2,27 @@
 #pragma once
 #include "search/kernels.h"
 
+// The popcnt / AVX2 / AVX-512 kernels are built for x86-64 only (their files compile to nothing
+// elsewhere).
+#if defined(__x86_64__)
+#define ASCMH_X86_KERNELS 1
+#else
+#define ASCMH_X86_KERNELS 0
+#endif
+
 namespace ascmh {
 namespace kernels {
 
 HammingScanFn generic_scan(int bits, int words);
 HammingDistFn generic_dist(int bits, int words);
+#if ASCMH_X86_KERNELS
 HammingScanFn popcnt_scan(int bits, int words);
 HammingDistFn popcnt_dist(int bits, int words);
 HammingScanFn avx2_scan(int bits, int words);
 HammingDistFn avx2_dist(int bits, int words);
 HammingScanFn avx512_scan(int bits, int words);
 HammingDistFn avx512_dist(int bits, int words);
+#endif
 
 }  // namespace kernels
 }  // namespace ascmh

@@ -1,5 +1,7 @@
 // Scalar kernels with the popcnt instruction.
 #include "search/kernels_isa.h"
+
+#if ASCMH_X86_KERNELS  // the whole file
 #include "search/kernels_scalar.h"
 
 namespace ascmh {
@@ -17,3 +19,5 @@ HammingDistFn popcnt_dist(int bits, int words) {
 
 }  // namespace kernels
 }  // namespace ascmh
+
+#endif  // ASCMH_X86_KERNELS

@@ -61,3 +61,33 @@ describe('native build', () => {
     expect(['popcnt', 'generic', 'avx2', 'avx512']).toContain(info.popcount);
   });
 });
+
+// The cross-compiled linux-arm64 prebuild (scripts/arm64/build.sh) cannot load here: it is checked
+// from its bytes and ELF headers (scripts/arm64/test.sh runs it under emulation).
+const arm64Dir = join(root, 'prebuilds', 'linux-arm64');
+const arm64 = existsSync(arm64Dir) ? readdirSync(arm64Dir).filter((f) => f.endsWith('.node')).map((f) => join(arm64Dir, f)) : [];
+/** NEEDED entries of an ELF file's dynamic section, from readelf (any target). */
+const needed = (file: string) => [...execFileSync('readelf', ['-d', file], { encoding: 'utf8' }).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+
+describe.skipIf(process.arch === 'arm64')('the linux-arm64 prebuild', () => {
+  it('is one AArch64 shared object', () => {
+    expect(arm64).toHaveLength(1);
+    const header = readFileSync(arm64[0]).subarray(0, 20);
+    expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(header.readUInt16LE(16)).toBe(3); // ET_DYN
+    expect(header.readUInt16LE(18)).toBe(183); // EM_AARCH64
+  });
+  it('embeds the source hash of this tree (rebuild it with `npm run prebuilds` after changing binding/)', () => {
+    expect(readFileSync(arm64[0]).includes(Buffer.from(treeSourceHash(), 'latin1'))).toBe(true);
+  });
+  it.skipIf(!tool('readelf'))('needs only the C library, libm and the loader: no BLAS, LAPACK, gfortran or libstdc++ (needs readelf)', () => {
+    const libs = needed(arm64[0]);
+    expect(libs).toContain('libc.so.6');
+    for (const lib of libs) expect(lib).toMatch(/^(libc|libm|libpthread|libdl)\.so\.6$|^ld-linux-aarch64\.so\.1$/);
+  });
+  it.skipIf(!tool('nm'))('exports only the Node-API entry points (needs nm)', () => {
+    const symbols = execFileSync('nm', ['-D', '--defined-only', arm64[0]], { encoding: 'utf8' })
+      .split('\n').filter(Boolean).map((l) => l.split(' ').pop()).sort();
+    expect(symbols).toEqual(['napi_register_module_v1', 'node_api_module_get_api_version_v1']);
+  });
+});
