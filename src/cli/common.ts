@@ -64,17 +64,19 @@ export function withHyperParameters(cmd: Command): Command {
 
 /** --method, on train and eval. */
 export function withMethod(cmd: Command): Command {
-  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults; see README)').choices(['ascmh', 'batch', 'scratch']).default('ascmh'));
+  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults, CSMH its own; see README)').choices(['ascmh', 'batch', 'scratch', 'csmh']).default('ascmh'));
 }
 
 // The flags BATCH and SCRATCH share with ASCMH (passed on only when given); the rest are ASCMH's.
-const SHARED_FLAGS: Record<'batch' | 'scratch', string[]> = {
+const SHARED_FLAGS: Record<'batch' | 'scratch' | 'csmh', string[]> = {
   batch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'omega'],
   scratch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha'],
+  // CSMH: --alpha is its MMD weight, --ridge its lambda.
+  csmh: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha', 'ridge'],
 };
 
 /** The hyper-parameters of `method` from the flags: ASCMH's all; another method's shared flags given on the command line. */
-export function methodHyperParameters(method: 'ascmh' | 'batch' | 'scratch', o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+export function methodHyperParameters(method: 'ascmh' | 'batch' | 'scratch' | 'csmh', o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
   if (method === 'ascmh') return hyperParameters(o) as Record<string, unknown>;
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   const out: Record<string, unknown> = {};

@@ -43,8 +43,9 @@ export const PAPER_TABLE2_BASELINES: Record<'batch' | 'scratch', Record<PaperDat
   },
 };
 
-/** The paper's mAP of a method (ascmh, batch, scratch) for a task at a code length, if reported. */
-export function paperMethodMap(method: 'ascmh' | 'batch' | 'scratch', dataset: PaperDataset, task: 'i2t' | 't2i', bits: number): number | undefined {
+/** The paper's mAP of a method for a task at a code length, if reported (CSMH's paper reports none here). */
+export function paperMethodMap(method: 'ascmh' | 'batch' | 'scratch' | 'csmh', dataset: PaperDataset, task: 'i2t' | 't2i', bits: number): number | undefined {
+  if (method === 'csmh') return undefined;
   if (method === 'ascmh') return paperMap(dataset, task, bits);
   const at = (PAPER_BITS as readonly number[]).indexOf(bits);
   return at < 0 ? undefined : PAPER_TABLE2_BASELINES[method][dataset][task][at];

@@ -33,7 +33,7 @@ export interface StoredModel<O = Record<string, unknown>> {
 }
 
 /** The encoder kind each method uses. */
-export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation' };
+export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation', csmh: 'kernel-ridge' };
 const DIGEST = 32;
 
 type ArrayKind = 'float64' | 'float32' | 'uint8';

@@ -13,11 +13,12 @@ export interface TrainingData {
 }
 
 /** The methods this library trains. */
-export type Method = 'ascmh' | 'batch' | 'scratch';
+export type Method = 'ascmh' | 'batch' | 'scratch' | 'csmh';
 
 /**
  * How a modality's code is computed from its features (the tagged encoder of the model file):
- * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B);
+ * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B; CSMH:
+ *   W is its learned projection, the same formula);
  * - 'kernel-projection-rotation': z = R W^T (phi(x) - mean) (SCRATCH: a projection, then the rotation R).
  */
 export type EncoderKind = 'kernel-ridge' | 'kernel-projection-rotation';
