@@ -1,17 +1,17 @@
 // The same checks on every trainer (issue 13): train(method, ...) and loadModel(path) work alike
-// for ASCMH, BATCH and SCRATCH: off the main thread, progress, cancellation, determinism for a
+// for ASCMH, BATCH, SCRATCH and CSMH: off the main thread, progress, cancellation, determinism for a
 // seed, the same coded errors for bad input, and a save/load round trip into the right class.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ASCMH, BATCH, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
+import { ASCMH, BATCH, CSMH, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
 
 const data = smallSet(160, 3);
 const small = { bits: 16, imageAnchors: 20, textAnchors: 15 };
-const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH };
-const iterationsOf = { ascmh: 5, batch: 6, scratch: 20 };
+const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH, csmh: CSMH };
+const iterationsOf = { ascmh: 5, batch: 6, scratch: 20, csmh: 10 };
 const dir = mkdtempSync(join(tmpdir(), 'ascmh-conformance-'));
 const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => Buffer.from(a.data).equals(Buffer.from(b.data));
 // ASCMH stops early once converged; give it no tolerance so every method runs all its iterations.
