@@ -128,6 +128,7 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
     Napi::Array history = Napi::Array::New(env, result_.history.size());
     for (uint32_t i = 0; i < result_.history.size(); ++i) history.Set(i, report_object(env, result_.history[i]));
     out.Set("history", history);
+    out.Set("converged", result_.converged);
     Napi::Object seconds = Napi::Object::New(env);
     seconds.Set("features", result_.seconds_features);
     seconds.Set("iterations", result_.seconds_iterations);
@@ -396,6 +397,7 @@ Napi::Value FitCsmh(const Napi::CallbackInfo& info) {
     o.eta = number_option(env, c.options, "eta", 0, code, 0, 1e300);
     o.iterations = static_cast<int>(integer_option(env, c.options, "iterations", 10, code, 1, 10000));
     o.sweeps = static_cast<int>(integer_option(env, c.options, "sweeps", 3, code, 1, 100));
+    o.tolerance = number_option(env, c.options, "tolerance", 0, code, 0, 1e300);
     o.seed = static_cast<uint64_t>(integer_option(env, c.options, "seed", 0, code, 0, kMaxSafeInteger));
     o.keep_latent = c.keep_latent;
     const double columns = static_cast<double>(o.kernel[0].anchors + o.kernel[1].anchors + 2 * c.in.labels.cols) + 4.0 * o.bits;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 
 #include "core/blas_lane.h"
 #include "core/error.h"
@@ -18,36 +19,41 @@ namespace {
 template <class T>
 struct Basis {
   int k = 0;
-  int64_t offset = 0;    // first column of Psi_m^T in the design matrix
+  int64_t offset = 0;    // first column of Phi_m^T in the design matrix
   std::vector<T> U;      // k x k
   std::vector<T> theta;  // k, ascending
-  std::vector<T> At;     // U^T A = Psi E, k x (c+1)
-  std::vector<T> Ft;     // U^T Phi G^T = Psi G^T, k x c
-  std::vector<T> ut;     // U^T Phi 1 = Psi 1, k (rounding level: the features are centred)
+  std::vector<T> At;     // U^T A, k x (c+1)
+  std::vector<T> Ft;     // U^T Phi G^T, k x c
+  std::vector<T> ut;     // U^T Phi 1, k (rounding level: the features are centred)
   std::vector<T> Omega;  // k x r
+  std::vector<T> W;      // U Omega, k x r
 };
-
-constexpr int64_t kBlockRows = 4096;
-
-// Sample-major scratch rows for the in-place change of basis Phi^T -> Phi^T U.
-template <class T>
-void to_eigenbasis(T* F, int64_t n, int64_t ld, int k, const T* U, const CancelToken* cancel) {
-  std::vector<T> block((size_t)std::min(n, kBlockRows) * k);
-  for (int64_t b0 = 0; b0 < n; b0 += kBlockRows) {
-    const int64_t rows = std::min(n, b0 + kBlockRows) - b0;
-    gemm<T>(Op::N, Op::N, static_cast<int>(rows), k, k, 1, F + b0 * ld, static_cast<int>(ld), U, k, 0, block.data(), k);
-    ThreadPool::instance().parallel_for(rows, 256, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) std::copy(block.data() + i * k, block.data() + (i + 1) * k, F + (b0 + i) * ld);
-    });
-    check_training_cancelled(cancel);
-  }
-}
 
 template <class T>
 double dot(const T* a, const T* b, size_t count) {
   double s = 0;
   for (size_t i = 0; i < count; ++i) s += static_cast<double>(a[i]) * b[i];
   return s;
+}
+
+// K, A = Phi E, Phi G^T, Phi 1 and the generalised eigenbasis of one modality (the caller holds the lane).
+template <class T>
+void prepare_basis(Basis<T>& bm, const T* Phi, int ni, int ci, const T* E, const T* Gn, int c, T lambda, T alpha_n) {
+  const int k = bm.k, c1 = c + 1;
+  std::vector<T> Km((size_t)k * k), A((size_t)k * c1), Fm((size_t)k * c), phi1(k);
+  syrk<T>(Op::T, k, ni, 1, Phi, ci, 0, Km.data(), k);
+  gemm<T>(Op::T, Op::N, k, c1, ni, 1, Phi, ci, E, c1, 0, A.data(), c1);
+  gemm<T>(Op::T, Op::N, k, c, ni, 1, Phi, ci, Gn, ci, 0, Fm.data(), c);
+  for (int a = 0; a < k; ++a) phi1[a] = A[(size_t)a * c1] * static_cast<T>(ni);
+  bm.U.resize((size_t)k * k);
+  bm.theta.resize(k);
+  ridge_lowrank_eigen<T>(k, Km.data(), lambda, c1, A.data(), alpha_n, bm.U.data(), bm.theta.data());
+  bm.At.resize((size_t)k * c1);
+  bm.Ft.resize((size_t)k * c);
+  bm.ut.resize(k);
+  gemm<T>(Op::T, Op::N, k, c1, k, 1, bm.U.data(), k, A.data(), c1, 0, bm.At.data(), c1);
+  gemm<T>(Op::T, Op::N, k, c, k, 1, bm.U.data(), k, Fm.data(), c, 0, bm.Ft.data(), c);
+  gemm<T>(Op::T, Op::N, k, 1, k, 1, bm.U.data(), k, phi1.data(), 1, 0, bm.ut.data(), 1);
 }
 
 }  // namespace
@@ -87,35 +93,34 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
     }
   });
   const T* Gn = F + K;  // n x c at stride cols
+  check_training_cancelled(cancel);
 
   Basis<T> basis[2];
   for (int m = 0; m < 2; ++m) {
-    check_training_cancelled(cancel);
-    Basis<T>& bm = basis[m];
-    bm.k = static_cast<int>(D.k[m]);
-    bm.offset = m == 0 ? 0 : D.k[0];
-    const int k = bm.k;
-    T* Phi = F + bm.offset;
-    BlasLaneGuard lane;
-    std::vector<T> Km((size_t)k * k), A((size_t)k * c1), Fm((size_t)k * c), phi1(k);
-    syrk<T>(Op::T, k, ni, 1, Phi, ci, 0, Km.data(), k);
-    gemm<T>(Op::T, Op::N, k, c1, ni, 1, Phi, ci, E.data(), c1, 0, A.data(), c1);
-    gemm<T>(Op::T, Op::N, k, c, ni, 1, Phi, ci, Gn, ci, 0, Fm.data(), c);
-    for (int a = 0; a < k; ++a) phi1[a] = A[(size_t)a * c1] * dn;
-    bm.U.resize((size_t)k * k);
-    bm.theta.resize(k);
-    ridge_lowrank_eigen<T>(k, Km.data(), lambda, c1, A.data(), alpha_n, bm.U.data(), bm.theta.data());
-    bm.At.resize((size_t)k * c1);
-    bm.Ft.resize((size_t)k * c);
-    bm.ut.resize(k);
-    gemm<T>(Op::T, Op::N, k, c1, k, 1, bm.U.data(), k, A.data(), c1, 0, bm.At.data(), c1);
-    gemm<T>(Op::T, Op::N, k, c, k, 1, bm.U.data(), k, Fm.data(), c, 0, bm.Ft.data(), c);
-    gemm<T>(Op::T, Op::N, k, 1, k, 1, bm.U.data(), k, phi1.data(), 1, 0, bm.ut.data(), 1);
-    to_eigenbasis<T>(Phi, n, cols, k, bm.U.data(), cancel);
-    bm.Omega.assign((size_t)k * r, T(0));
+    basis[m].k = static_cast<int>(D.k[m]);
+    basis[m].offset = m == 0 ? 0 : D.k[0];
+    basis[m].Omega.assign((size_t)basis[m].k * r, T(0));
+    basis[m].W.assign((size_t)basis[m].k * r, T(0));
   }
+  {
+    // Both modalities at once, one BLAS thread each: the eigen-solver's tridiagonalisation is
+    // memory-bound level-2 BLAS that a second thread barely speeds up (README, "CSMH").
+    BlasLaneGuard lane;
+    BlasThreadsScope one(1);
+    std::exception_ptr failed[2];
+    ThreadPool::instance().parallel_for(2, 1, [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) try {
+          prepare_basis<T>(basis[m], F + basis[m].offset, ni, ci, E.data(), Gn, c, lambda, alpha_n);
+        } catch (...) {
+          failed[m] = std::current_exception();
+        }
+    });
+    for (auto& e : failed)
+      if (e) std::rethrow_exception(e);
+  }
+  E = {};
   const int k0 = basis[0].k, k1 = basis[1].k;
-  std::vector<T> C12;  // Psi_1 Psi_2^T (k0 x k1), for the paired term only
+  std::vector<T> C12;  // Phi_1 Phi_2^T (k0 x k1), for the paired term only
   if (o.eta > 0) {
     BlasLaneGuard lane;
     C12.resize((size_t)k0 * k1);
@@ -147,14 +152,14 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
     for (int64_t i = 0; i < nr; ++i) B[i] = g[i] >= T(0) ? 1 : -1;
   }
   std::vector<T> Bf(static_cast<size_t>(nr)), BF((size_t)r * cols), B1(r), BB((size_t)r * r);
-  std::vector<T> P((size_t)r * r), l(r), R, tmp, H((size_t)r * r), ZZ[2], Mc[2], z1[2], TO;
+  std::vector<T> P((size_t)r * r), l(r), R, tmp, H((size_t)r * r), ZZ[2], Mc[2], z1[2], TO, CW;
   std::vector<T> Wstack((size_t)cols * r), Qb(static_cast<size_t>(nr));
   for (int m = 0; m < 2; ++m) {
     ZZ[m].resize((size_t)r * r);
     Mc[m].resize((size_t)r * c);
     z1[m].resize(r);
   }
-  // B-dependent products: B Psi^T and B G^T (one row of BF per bit), B 1, B B^T.
+  // B-dependent products: B Phi^T and B G^T (one row of BF per bit), B 1, B B^T.
   auto refresh_b_terms = [&](bool full) {
     if (full) {
       for (int64_t i = 0; i < nr; ++i) Bf[i] = B[i];
@@ -184,6 +189,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
     refresh_b_terms(true);
   }
 
+  double previous = 0;
   for (int it = 1; it <= o.iterations; ++it) {
     check_training_cancelled(cancel);
     MethodReport rep;
@@ -199,21 +205,23 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
         Basis<T>& bm = basis[m];
         const Basis<T>& bo = basis[1 - m];
         const int k = bm.k;
-        // U^T RHS = Psi B^T + (beta r/n)(2 Ft (G B^T) - ut (B 1)^T) + alpha n At (At_o^T Omega_o) + eta Psi Psi_o^T Omega_o
-        R.assign((size_t)k * r, T(0));
-        for (int j = 0; j < r; ++j) {
-          const T* row = BF.data() + (size_t)j * cols + bm.offset;
-          for (int a = 0; a < k; ++a) R[(size_t)a * r + j] = row[a] - beta_rn * bm.ut[a] * B1[j];
-        }
+        // U^T RHS = U^T Phi B^T + (beta r/n)(2 Ft (G B^T) - ut (B 1)^T) + alpha n At (At_o^T Omega_o) + eta U^T Phi Phi_o^T W_o
+        R.resize((size_t)k * r);
+        gemm<T>(Op::T, Op::T, k, r, k, 1, bm.U.data(), k, BF.data() + bm.offset, ci, 0, R.data(), r);
+        for (int a = 0; a < k; ++a)
+          for (int j = 0; j < r; ++j) R[(size_t)a * r + j] -= beta_rn * bm.ut[a] * B1[j];
         gemm<T>(Op::N, Op::T, k, r, c, 2 * beta_rn, bm.Ft.data(), c, BF.data() + K, ci, 1, R.data(), r);
         tmp.assign((size_t)c1 * r, T(0));
         gemm<T>(Op::T, Op::N, c1, r, bo.k, 1, bo.At.data(), c1, bo.Omega.data(), r, 0, tmp.data(), r);
         gemm<T>(Op::N, Op::N, k, r, c1, alpha_n, bm.At.data(), c1, tmp.data(), r, 1, R.data(), r);
         if (o.eta > 0) {
-          if (m == 0) gemm<T>(Op::N, Op::N, k0, r, k1, eta, C12.data(), k1, bo.Omega.data(), r, 1, R.data(), r);
-          else gemm<T>(Op::T, Op::N, k1, r, k0, eta, C12.data(), k1, bo.Omega.data(), r, 1, R.data(), r);
+          CW.resize((size_t)k * r);
+          if (m == 0) gemm<T>(Op::N, Op::N, k0, r, k1, 1, C12.data(), k1, bo.W.data(), r, 0, CW.data(), r);
+          else gemm<T>(Op::T, Op::N, k1, r, k0, 1, C12.data(), k1, bo.W.data(), r, 0, CW.data(), r);
+          gemm<T>(Op::T, Op::N, k, r, k, eta, bm.U.data(), k, CW.data(), r, 1, R.data(), r);
         }
         diagonal_sylvester<T>(k, r, bm.theta.data(), P.data(), l.data(), R.data(), bm.Omega.data());
+        gemm<T>(Op::N, Op::N, k, r, k, 1, bm.U.data(), k, bm.Omega.data(), r, 0, bm.W.data(), r);
       }
       // B-step terms: Z_m Z_m^T = Omega^T Theta Omega, Z_m G^T = Omega^T Ft, Z_m 1 = Omega^T ut.
       for (int m = 0; m < 2; ++m) {
@@ -227,9 +235,9 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
         gemm<T>(Op::T, Op::N, r, 1, k, 1, bm.Omega.data(), r, bm.ut.data(), 1, 0, z1[m].data(), 1);
       }
       for (size_t i = 0; i < H.size(); ++i) H[i] = beta_n * (ZZ[0][i] + ZZ[1][i]);
-      // Q_B^T (n x r) = [Psi_1^T Psi_2^T G^T] [Omega_1; Omega_2; (2 beta r/n) M^T] - (beta r/n) 1 (Z 1)^T
-      std::copy(basis[0].Omega.begin(), basis[0].Omega.end(), Wstack.begin());
-      std::copy(basis[1].Omega.begin(), basis[1].Omega.end(), Wstack.begin() + (size_t)k0 * r);
+      // Q_B^T (n x r) = [Phi_1^T Phi_2^T G^T] [W_1; W_2; (2 beta r/n) M^T] - (beta r/n) 1 (Z 1)^T
+      std::copy(basis[0].W.begin(), basis[0].W.end(), Wstack.begin());
+      std::copy(basis[1].W.begin(), basis[1].W.end(), Wstack.begin() + (size_t)k0 * r);
       for (int a = 0; a < c; ++a)
         for (int j = 0; j < r; ++j)
           Wstack[(size_t)(K + a) * r + j] = 2 * beta_rn * (Mc[0][(size_t)j * c + a] + Mc[1][(size_t)j * c + a]);
@@ -254,15 +262,14 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
       for (int m = 0; m < 2; ++m) {
         const Basis<T>& bm = basis[m];
         const int k = bm.k;
-        double cross = 0;  // tr(B Z_m^T)
+        double cross = 0;  // tr(B Z_m^T) = <B Phi_m^T, W_m^T>
         for (int j = 0; j < r; ++j)
-          for (int a = 0; a < k; ++a) cross += static_cast<double>(BF[(size_t)j * cols + bm.offset + a]) * bm.Omega[(size_t)a * r + j];
+          for (int a = 0; a < k; ++a) cross += static_cast<double>(BF[(size_t)j * cols + bm.offset + a]) * bm.W[(size_t)a * r + j];
         double trZZ = 0;
         for (int j = 0; j < r; ++j) trZZ += ZZ[m][(size_t)j * r + j];
-        ZE[m].assign((size_t)c1 * r, T(0));  // (Z_m E)^T... stored as At^T Omega, (c+1) x r
+        ZE[m].assign((size_t)c1 * r, T(0));  // (Z_m E)^T = At^T Omega, (c+1) x r
         gemm<T>(Op::T, Op::N, c1, r, k, 1, bm.At.data(), c1, bm.Omega.data(), r, 0, ZE[m].data(), r);
-        const double W2 = (dot(bm.Omega.data(), bm.Omega.data(), bm.Omega.size()) -
-                           static_cast<double>(alpha_n) * dot(ZE[m].data(), ZE[m].data(), ZE[m].size())) / o.ridge;
+        const double W2 = dot(bm.W.data(), bm.W.data(), bm.W.size());
         double GBZG = 0;  // tr((G B^T)(Z_m G^T))
         for (int j = 0; j < r; ++j)
           for (int a = 0; a < c; ++a) GBZG += static_cast<double>(BF[(size_t)j * cols + K + a]) * Mc[m][(size_t)j * c + a];
@@ -274,23 +281,28 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
       for (size_t i = 0; i < ZE[0].size(); ++i) mmd += std::pow(static_cast<double>(ZE[0][i]) - ZE[1][i], 2);
       total += o.alpha * static_cast<double>(n) * mmd;
       if (o.eta > 0) {
-        std::vector<T> CO((size_t)k0 * r);
-        gemm<T>(Op::N, Op::N, k0, r, k1, 1, C12.data(), k1, basis[1].Omega.data(), r, 0, CO.data(), r);
+        CW.resize((size_t)k0 * r);
+        gemm<T>(Op::N, Op::N, k0, r, k1, 1, C12.data(), k1, basis[1].W.data(), r, 0, CW.data(), r);
         double trZZ = 0;
         for (int j = 0; j < r; ++j) trZZ += ZZ[0][(size_t)j * r + j] + ZZ[1][(size_t)j * r + j];
-        total += o.eta * (trZZ - 2 * dot(basis[0].Omega.data(), CO.data(), CO.size()));
+        total += o.eta * (trZZ - 2 * dot(basis[0].W.data(), CW.data(), CW.size()));
       }
       rep.objective = total;
     }
     result.history.push_back(rep);
     if (progress) progress(rep);
+    if (o.tolerance > 0 && it > 1 && rep.changed_bits == 0 && std::fabs(previous - rep.objective) <= o.tolerance * std::fabs(rep.objective)) {
+      result.converged = it < o.iterations;
+      break;
+    }
+    previous = rep.objective;
   }
   if (o.keep_latent) {
     BlasLaneGuard lane;
     const char* names[2] = {"Z_image", "Z_text"};
     for (int m = 0; m < 2; ++m) {
       std::vector<T> Z(static_cast<size_t>(nr));
-      gemm<T>(Op::N, Op::N, ni, r, basis[m].k, 1, F + basis[m].offset, ci, basis[m].Omega.data(), r, 0, Z.data(), r);
+      gemm<T>(Op::N, Op::N, ni, r, basis[m].k, 1, F + basis[m].offset, ci, basis[m].W.data(), r, 0, Z.data(), r);
       result.latent[names[m]] = std::move(Z);
     }
     result.latent["H"] = H;
@@ -302,16 +314,9 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
   result.seconds_iterations = std::chrono::duration<double>(clock::now() - t1).count();
   check_training_cancelled(cancel);
 
-  // Hash functions: W_m = U_m Omega_m.
+  // Hash functions: W_m = U_m Omega_m, already formed by the last W-steps.
   const auto t2 = clock::now();
-  {
-    BlasLaneGuard lane;
-    for (int m = 0; m < 2; ++m) {
-      const int k = basis[m].k;
-      result.W[m].assign((size_t)k * r, T(0));
-      gemm<T>(Op::N, Op::N, k, r, k, 1, basis[m].U.data(), k, basis[m].Omega.data(), r, 0, result.W[m].data(), r);
-    }
-  }
+  for (int m = 0; m < 2; ++m) result.W[m] = std::move(basis[m].W);
   result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();
   result.strict = false;
   result.B.resize(static_cast<size_t>(nr));

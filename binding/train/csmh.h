@@ -5,18 +5,20 @@
 //   min  sum_m ||B - W_m^T Phi_m||^2 + lambda ||W_m||^2 + (beta/n) ||Phi_m^T W_m B - r S||^2
 //        + alpha n ||(W_1^T Phi_1 - W_2^T Phi_2) E||^2 + eta ||W_1^T Phi_1 - W_2^T Phi_2||^2,
 //   B in {-1, +1}^{r x n}.
-// Once per modality: K = Phi Phi^T, A = Phi E, Q = alpha n A A^T + lambda I and the generalised
-// eigenbasis K U = Q U Theta, U^T Q U = I (linalg/solvers.h); the features are then held as
-// Psi = U^T Phi, in which Psi Psi^T = Theta is diagonal.
-// Each of T iterations:
+// Once per modality (both at once, one BLAS thread each): K = Phi Phi^T, A = Phi E,
+// Q = alpha n A A^T + lambda I and the generalised eigenbasis K U = Q U Theta, U^T Q U = I
+// (linalg/solvers.h), in which W = U Omega and Z Z^T = Omega^T Theta Omega.
+// Each of at most T iterations:
 //   W_1 then W_2 (closed form): K W P + Q W = RHS, P = (1 + eta) I + (beta/n) B B^T,
 //     RHS = Phi B^T + alpha n A (Z_o E)^T + eta Phi Z_o^T + (beta r/n)(2 Phi G^T (G B^T) - Phi 1 (B 1)^T),
 //     solved as W = U Omega with diag(theta) Omega P + Omega = U^T RHS;
 //   B by DCC (train/dcc.h): H = (beta/n) sum_m Z_m Z_m^T = (beta/n) sum_m Omega_m^T Theta_m Omega_m,
 //     Q_B = Z_1 + Z_2 + (beta r/n) sum_m (2 (Z_m G^T) G - (Z_m 1) 1^T), `sweeps` sweeps.
 // Init: B = sgn(randn) (0 -> +1), Z_1 = Z_2 = 0. Hash: bit where W_m^T (phi(x) - mean) >= 0.
+// Stops early after an iteration that changed no bit of B and moved the objective by at most
+// tolerance x |objective| (tolerance 0: every iteration runs).
 // Nothing is n x n; per iteration one pass over the n x (k_1 + k_2 + c) features (Q_B), plus the
-// update of B Psi^T from the flipped bits. Injected draws: anchors, and B0 (n x r, the Gaussian).
+// update of B Phi^T from the flipped bits. Injected draws: anchors, and B0 (n x r, the Gaussian).
 #pragma once
 #include "train/trainer.h"
 
@@ -31,6 +33,7 @@ struct CsmhOptions {
   double eta = 0;      // paired-instance metric ||Z_1 - Z_2||^2
   int iterations = 10;
   int sweeps = 3;      // DCC sweeps per B-step
+  double tolerance = 0;
   uint64_t seed = 0;
   bool keep_latent = false;
 };

@@ -20,6 +20,8 @@ export interface CsmhOptions extends KernelOptions {
   iterations?: number;
   /** Discrete cyclic coordinate descent sweeps over the bits per B-step. */
   sweeps?: number;
+  /** Stop after an iteration that flipped no bit and moved the objective by at most tolerance x |objective| (0: run every iteration). */
+  tolerance?: number;
   seed?: number;
   precision?: 'float64' | 'float32';
 }
@@ -39,6 +41,7 @@ export const CSMH_DEFAULTS: Omit<OptionTable<CsmhOptions>, 'bits'> = {
   eta: { default: 0, check: 'nonnegative' },
   iterations: { default: 10, check: 'iterations1' },
   sweeps: { default: 3, check: 'positive-int' },
+  tolerance: { default: 0, check: 'nonnegative' },
   seed: { default: 0, check: 'seed' },
   precision: { default: 'float64', check: 'precision' },
 };

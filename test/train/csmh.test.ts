@@ -178,9 +178,27 @@ describe('CSMH over iterations', async () => {
   });
 });
 
+describe('CSMH early stop (tolerance)', async () => {
+  const tolerance = 1e-6;
+  const stops = (h: { changedBits: number; objective: number }[], i: number) =>
+    i > 0 && h[i].changedBits === 0 && Math.abs(h[i - 1].objective - h[i].objective) <= tolerance * Math.abs(h[i].objective);
+  const early = await fit({ iterations: 60, tolerance });
+  it('stops at the first iteration that flipped no bit and moved the objective by at most tolerance x |objective|', () => {
+    const h = early.history;
+    expect(h.length).toBeLessThan(60);
+    expect(stops(h, h.length - 1)).toBe(true);
+    for (let i = 0; i < h.length - 1; i++) expect(stops(h, i)).toBe(false);
+  });
+  it('gives the same model as running exactly that many iterations without it', async () => {
+    const fixed = await fit({ iterations: early.history.length });
+    expect(Array.from(codeBits(early.trainingCodes))).toEqual(Array.from(codeBits(fixed.trainingCodes)));
+    expect(hashW(early, 'image').a).toEqual(hashW(fixed, 'image').a);
+  });
+});
+
 describe('CSMH options', () => {
   it('refuses bad hyper-parameters with coded errors before any work', async () => {
-    for (const bad of [{ ridge: 0 }, { alpha: -1 }, { beta: Number.NaN }, { eta: -0.1 }, { sweeps: 0 }, { iterations: 0 }, { sigmaRule: 'median' }]) {
+    for (const bad of [{ ridge: 0 }, { alpha: -1 }, { beta: Number.NaN }, { eta: -0.1 }, { sweeps: 0 }, { tolerance: -1 }, { iterations: 0 }, { sigmaRule: 'median' }]) {
       await expect(CSMH.fit(data, { bits: 8, imageAnchors: 12, textAnchors: 10, ...bad } as CsmhOptions)).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
     }
   });
