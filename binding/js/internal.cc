@@ -13,7 +13,6 @@
 #include "features/kernel_features.h"
 #include "linalg/linalg.h"
 #include "linalg/solvers.h"
-#include "train/dcc.h"
 #include "search/kernels.h"
 #include "search/topk.h"
 
@@ -126,32 +125,6 @@ Napi::Value DiagonalSylvester(const Napi::CallbackInfo& info) {
     syevd<double>(r, P.data(), l.data());
     diagonal_sylvester<double>(k, r, theta.data(), P.data(), l.data(), R.data(), Omega.data());
     return copy_to_js(env, Omega);
-  });
-}
-
-// dcc(r, n, H, Q, B, sweeps) -> { B, changed }: train/dcc.h on codes B (Int8Array of +-1, n x r)
-Napi::Value Dcc(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int r = int_arg(info, 0), n = int_arg(info, 1);
-  auto H = f64(env, info[2], (size_t)r * r, "H");
-  auto Q = f64(env, info[3], (size_t)n * r, "Q");
-  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int8_array)
-    throw_coded(env, "ERR_ASCMH_DTYPE", "B must be an Int8Array");
-  auto Bjs = info[4].As<Napi::Int8Array>();
-  if (Bjs.ElementLength() != (size_t)n * r) throw_coded(env, "ERR_ASCMH_SHAPE", "B has the wrong length");
-  std::vector<int8_t> B(Bjs.Data(), Bjs.Data() + Bjs.ElementLength());
-  for (const int8_t b : B)
-    if (b != 1 && b != -1) throw_coded(env, "ERR_ASCMH_OPTION", "B must hold only -1 and +1");
-  const int sweeps = static_cast<int>(integer_arg(env, info[5], "ERR_ASCMH_OPTION", "sweeps", 1, 1000));
-  return guarded(env, [&]() -> Napi::Value {
-    const int64_t changed = dcc_minimise<double>(r, n, H.data(), Q.data(), B.data(), sweeps);
-    Napi::Object o = Napi::Object::New(env);
-    auto out = Napi::Int8Array::New(env, B.size());
-    std::copy(B.begin(), B.end(), out.Data());
-    o.Set("B", out);
-    o.Set("changed", static_cast<double>(changed));
-    o.Set("objective", dcc_objective<double>(r, n, H.data(), Q.data(), B.data()));
-    return o;
   });
 }
 
@@ -279,7 +252,6 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
   internal.Set("ridgeLowrankEigen", Napi::Function::New(env, RidgeLowrankEigen));
   internal.Set("diagonalSylvester", Napi::Function::New(env, DiagonalSylvester));
-  internal.Set("dcc", Napi::Function::New(env, Dcc));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
   internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));

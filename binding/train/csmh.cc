@@ -249,7 +249,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
       for (int64_t i = b; i < e; ++i)
         for (int j = 0; j < r; ++j) Qb[(size_t)(i * r + j)] -= shift[j];
     });
-    dcc_minimise<T>(r, n, H.data(), Qb.data(), B.data(), o.sweeps, cancel);
+    dcc_sweeps<T>(n, r, H.data(), Qb.data(), DccLayout::items_by_bits(r), B.data(), DccLayout::items_by_bits(r), o.sweeps, cancel);
     check_training_cancelled(cancel);
     for (int64_t i = 0; i < nr; ++i) rep.changed_bits += B[i] != Bf[i];  // net: a bit flipped twice did not change
     {

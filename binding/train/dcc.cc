@@ -10,74 +10,81 @@
 namespace ascmh {
 
 template <class T>
-int64_t dcc_minimise(int r, int64_t n, const T* H, const T* Q, int8_t* B, int sweeps, const CancelToken* cancel) {
-  if (r <= 0 || n <= 0 || sweeps <= 0) return 0;
-  constexpr int64_t kGrain = 256;
-  const int64_t blocks = (n + kGrain - 1) / kGrain;
-  std::vector<int64_t> changed(static_cast<size_t>(blocks), 0);
+int64_t dcc_sweeps(int64_t n, int r, const T* H, const T* Q, DccLayout ql, int8_t* B, DccLayout bl, int sweeps,
+                   const CancelToken* cancel) {
+  if (n < 0 || r < 1 || sweeps < 0) fail("ERR_ASCMH_INTERNAL", "dcc_sweeps: bad sizes");
+  if (n == 0 || sweeps == 0) return 0;
+  std::atomic<int64_t> changed{0};
   std::atomic<bool> stopped{false};
-  ThreadPool::instance().parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<T> h(static_cast<size_t>(r));
-    for (int64_t blk = b0; blk < b1; ++blk) {
+  constexpr int64_t kItems = 512;
+  ThreadPool::instance().parallel_for((n + kItems - 1) / kItems, 1, [&](int64_t c0, int64_t c1) {
+    std::vector<T> q(r), hb(r), b(r);
+    std::vector<int8_t> start(r);
+    int64_t local = 0;
+    for (int64_t chunk = c0; chunk < c1; ++chunk) {
       if (is_cancelled(cancel)) {
         stopped = true;
         return;
       }
-      int64_t flips = 0;
-      for (int64_t i = blk * kGrain; i < std::min(n, (blk + 1) * kGrain); ++i) {
-        int8_t* b = B + i * r;
-        const T* q = Q + i * r;
-        // h = H b (H symmetric: row j of H is column j)
-        std::fill(h.begin(), h.end(), T(0));
-        for (int j = 0; j < r; ++j) {
-          const T* Hj = H + (size_t)j * r;
-          if (b[j] > 0)
-            for (int a = 0; a < r; ++a) h[a] += Hj[a];
-          else
-            for (int a = 0; a < r; ++a) h[a] -= Hj[a];
+      for (int64_t i = chunk * kItems; i < std::min(n, (chunk + 1) * kItems); ++i) {
+        for (int k = 0; k < r; ++k) {
+          q[k] = Q[i * ql.item_stride + k * ql.bit_stride];
+          start[k] = B[i * bl.item_stride + k * bl.bit_stride];
+          b[k] = start[k] > 0 ? T(1) : T(-1);
         }
-        for (int s = 0; s < sweeps; ++s) {
-          bool any = false;
+        // hb = H b, kept current as bits flip (a flip of bit k changes hb by 2 b_k H[:, k]).
+        for (int k = 0; k < r; ++k) {
+          const T* h = H + static_cast<int64_t>(k) * r;
+          T s = 0;
+          for (int j = 0; j < r; ++j) s += h[j] * b[j];
+          hb[k] = s;
+        }
+        for (int sweep = 0; sweep < sweeps; ++sweep) {
           for (int k = 0; k < r; ++k) {
-            const T* Hk = H + (size_t)k * r;
-            const T arg = q[k] - (h[k] - Hk[k] * static_cast<T>(b[k]));
-            const int8_t v = arg >= T(0) ? 1 : -1;
-            if (v == b[k]) continue;
-            const T delta = static_cast<T>(v - b[k]);  // +-2
-            for (int a = 0; a < r; ++a) h[a] += delta * Hk[a];
-            b[k] = v;
-            ++flips;
-            any = true;
+            const T h_kk = H[static_cast<int64_t>(k) * r + k];
+            const T others = hb[k] - h_kk * b[k];
+            const T next = q[k] - others >= 0 ? T(1) : T(-1);
+            if (next != b[k]) {
+              const T delta = next - b[k];
+              const T* h = H + static_cast<int64_t>(k) * r;  // column k = row k (H symmetric)
+              for (int j = 0; j < r; ++j) hb[j] += delta * h[j];
+              b[k] = next;
+            }
           }
-          if (!any) break;  // a fixed point: further sweeps change nothing
+        }
+        for (int k = 0; k < r; ++k) {
+          const int8_t v = b[k] > 0 ? 1 : -1;
+          local += v != start[k];
+          B[i * bl.item_stride + k * bl.bit_stride] = v;
         }
       }
-      changed[blk] = flips;
     }
+    changed += local;
   });
-  if (stopped) fail("ERR_ASCMH_CANCELLED", "training was cancelled");
-  int64_t total = 0;
-  for (const int64_t c : changed) total += c;
-  return total;
+  if (stopped) check_cancelled(cancel);
+  return changed.load();
 }
 
 template <class T>
-double dcc_objective(int r, int64_t n, const T* H, const T* Q, const int8_t* B) {
+double dcc_objective(int64_t n, int r, const T* H, const T* Q, DccLayout ql, const int8_t* B, DccLayout bl) {
   double total = 0;
+  std::vector<double> b(r);
   for (int64_t i = 0; i < n; ++i) {
-    const int8_t* b = B + i * r;
-    for (int j = 0; j < r; ++j) {
-      double hb = 0;
-      for (int a = 0; a < r; ++a) hb += static_cast<double>(H[(size_t)j * r + a]) * b[a];
-      total += b[j] * (hb - 2.0 * static_cast<double>(Q[i * r + j]));
+    for (int k = 0; k < r; ++k) b[k] = B[i * bl.item_stride + k * bl.bit_stride] > 0 ? 1.0 : -1.0;
+    for (int k = 0; k < r; ++k) {
+      double s = 0;
+      for (int j = 0; j < r; ++j) s += static_cast<double>(H[static_cast<int64_t>(k) * r + j]) * b[j];
+      total += b[k] * s - 2.0 * static_cast<double>(Q[i * ql.item_stride + k * ql.bit_stride]) * b[k];
     }
   }
   return total;
 }
 
-template int64_t dcc_minimise<double>(int, int64_t, const double*, const double*, int8_t*, int, const CancelToken*);
-template int64_t dcc_minimise<float>(int, int64_t, const float*, const float*, int8_t*, int, const CancelToken*);
-template double dcc_objective<double>(int, int64_t, const double*, const double*, const int8_t*);
-template double dcc_objective<float>(int, int64_t, const float*, const float*, const int8_t*);
+template int64_t dcc_sweeps<double>(int64_t, int, const double*, const double*, DccLayout, int8_t*, DccLayout, int,
+                                    const CancelToken*);
+template int64_t dcc_sweeps<float>(int64_t, int, const float*, const float*, DccLayout, int8_t*, DccLayout, int,
+                                   const CancelToken*);
+template double dcc_objective<double>(int64_t, int, const double*, const double*, DccLayout, const int8_t*, DccLayout);
+template double dcc_objective<float>(int64_t, int, const float*, const float*, DccLayout, const int8_t*, DccLayout);
 
 }  // namespace ascmh

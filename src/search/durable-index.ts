@@ -3,7 +3,7 @@ import { AscmhError, callNative, fail } from '../core/errors.js';
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
-import { HammingIndex, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingRadiusResult, type HammingSearchOptions, type HammingSearchResult } from './hamming-index.js';
+import { HammingIndex, type AsymmetricSearchOptions, type AsymmetricSearchResult, type Projections, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingRadiusResult, type HammingSearchOptions, type HammingSearchResult } from './hamming-index.js';
 
 /**
  * When an add or remove counts as done:
@@ -147,6 +147,14 @@ export class DurableHammingIndex {
 
   searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
     return this.#view.searchRadiusAsync(queries, options);
+  }
+
+  searchAsymmetric(projections: Projections, options: AsymmetricSearchOptions): AsymmetricSearchResult {
+    return this.#view.searchAsymmetric(projections, options);
+  }
+
+  searchAsymmetricAsync(projections: Projections, options: AsymmetricSearchOptions): Promise<AsymmetricSearchResult> {
+    return this.#view.searchAsymmetricAsync(projections, options);
   }
 
   stats(): DurableStats {

@@ -1,36 +1,128 @@
-// The discrete cyclic coordinate descent of binding/train/dcc.h on its own, against brute force over
-// every code (2^r codes, r <= 10) and a naive bit-row-by-bit-row DCC: min tr(B^T H B) - 2 tr(B^T Q).
+// The shared DCC solver (binding/train/dcc.h; DDASH's and CSMH's B-steps) against brute force:
+// every one of the 2^r codes of an item, for r up to 10, on random symmetric H and Q; and against
+// the textbook bit-row-by-bit-row DCC at CSMH's sizes (several sweeps, r up to 33).
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/core/native.js';
-import { gaussians } from '../helpers/naive-baselines.js';
+import { randomMat } from '../helpers/naive.js';
 
-const L = native._internal;
+const dcc = native._internal.dccSweeps as (n: number, r: number, H: Float64Array, Q: Float64Array, B: Int8Array, sweeps: number, layout?: string) => { B: Int8Array; changed: number; objective: number };
 
-/** One code's objective b^T H b - 2 q^T b. */
-function codeObjective(r: number, H: Float64Array, q: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let j = 0; j < r; j++) {
-    let hb = 0;
-    for (let a = 0; a < r; a++) hb += H[j * r + a] * b[a];
-    s += b[j] * (hb - 2 * q[j]);
-  }
-  return s;
+/** A random symmetric r x r matrix: M M^T / r plus a random (possibly indefinite) diagonal shift. */
+function symmetric(r: number, seed: number, shift = 0): Float64Array {
+  const M = randomMat(r, r, seed).a;
+  const H = new Float64Array(r * r);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let k = 0; k < r; k++) H[i * r + j] += (M[i * r + k] * M[j * r + k]) / r;
+  for (let i = 0; i < r; i++) H[i * r + i] += shift;
+  return H;
 }
 
-/** The minimum over all 2^r codes and the code attaining it. */
-function bruteForce(r: number, H: Float64Array, q: ArrayLike<number>): { value: number; code: Int8Array } {
-  let best = Infinity, code = new Int8Array(r);
-  const b = new Int8Array(r);
-  for (let mask = 0; mask < 2 ** r; mask++) {
-    for (let j = 0; j < r; j++) b[j] = (mask >> j) & 1 ? 1 : -1;
-    const v = codeObjective(r, H, q, b);
-    if (v < best) [best, code] = [v, Int8Array.from(b)];
+const objectiveOf = (H: Float64Array, q: ArrayLike<number>, b: ArrayLike<number>, r: number) => {
+  let f = 0;
+  for (let k = 0; k < r; k++) {
+    let s = 0;
+    for (let j = 0; j < r; j++) s += H[k * r + j] * b[j];
+    f += b[k] * s - 2 * q[k] * b[k];
   }
-  return { value: best, code };
+  return f;
+};
+
+const codeOf = (bits: number, r: number) => Array.from({ length: r }, (_, k) => ((bits >> k) & 1 ? 1 : -1));
+
+/** The global minimiser of one item's objective over all 2^r codes. */
+function bruteForce(H: Float64Array, q: ArrayLike<number>, r: number): { code: number[]; value: number } {
+  let best = { code: codeOf(0, r), value: Infinity };
+  for (let bits = 0; bits < 1 << r; bits++) {
+    const code = codeOf(bits, r);
+    const value = objectiveOf(H, q, code, r);
+    if (value < best.value) best = { code, value };
+  }
+  return best;
 }
 
-/** The textbook DCC: for each sweep, for each bit k, b_k = sgn(q_k - sum_{j != k} H_kj b_j) over every code at once. */
-function naiveDcc(r: number, n: number, H: Float64Array, Q: Float64Array, B0: Int8Array, sweeps: number): Int8Array {
+/** One sweep done by brute force: bit k becomes whichever of -1, +1 gives the lower objective (a tie: +1). */
+function sweepByBruteForce(H: Float64Array, q: ArrayLike<number>, b: number[], r: number): number[] {
+  const out = [...b];
+  for (let k = 0; k < r; k++) {
+    const plus = objectiveOf(H, q, out.map((v, j) => (j === k ? 1 : v)), r);
+    const minus = objectiveOf(H, q, out.map((v, j) => (j === k ? -1 : v)), r);
+    out[k] = plus <= minus ? 1 : -1;
+  }
+  return out;
+}
+
+const randomCodes = (count: number, seed: number) => Int8Array.from(randomMat(1, count, seed).a, (v) => (v >= 0 ? 1 : -1));
+const item = (a: ArrayLike<number>, i: number, r: number) => Array.from({ length: r }, (_, k) => a[i * r + k]);
+
+describe('DCC (binding/train/dcc.h) against brute force', () => {
+  const n = 12;
+  for (const r of [1, 3, 6, 10]) {
+    const H = symmetric(r, 10 + r, r === 6 ? -0.4 : 0.1); // r = 6: H indefinite
+    const Q = Float64Array.from(randomMat(n, r, 20 + r).a, (v) => 2 * v);
+    const B0 = randomCodes(n * r, 30 + r);
+
+    it(`r = ${r}: each bit of a sweep is the brute-force minimiser over that bit, given the others`, () => {
+      const one = dcc(n, r, H, Q, B0, 1);
+      let changed = 0;
+      for (let i = 0; i < n; i++) {
+        const expected = sweepByBruteForce(H, item(Q, i, r), item(B0, i, r), r);
+        expect(item(one.B, i, r)).toEqual(expected);
+        changed += expected.filter((v, k) => v !== B0[i * r + k]).length;
+      }
+      expect(one.changed).toBe(changed);
+      let total = 0;
+      for (let i = 0; i < n; i++) total += objectiveOf(H, item(Q, i, r), item(one.B, i, r), r);
+      expect(Math.abs(one.objective - total)).toBeLessThan(1e-9 * (1 + Math.abs(total)));
+    });
+
+    it(`r = ${r}: sweeps never raise the objective, and converge to a code no single flip improves, no better than the global minimum`, () => {
+      let B = B0, last = Infinity;
+      for (let s = 0; s < 30; s++) {
+        const next = dcc(n, r, H, Q, B, 1);
+        expect(next.objective).toBeLessThanOrEqual(last + 1e-12);
+        last = next.objective;
+        B = next.B;
+        if (next.changed === 0) break;
+      }
+      expect(dcc(n, r, H, Q, B, 1).changed).toBe(0);
+      for (let i = 0; i < n; i++) {
+        const q = item(Q, i, r), b = item(B, i, r), value = objectiveOf(H, q, b, r);
+        for (let k = 0; k < r; k++) expect(objectiveOf(H, q, b.map((v, j) => (j === k ? -v : v)), r)).toBeGreaterThanOrEqual(value - 1e-12);
+        expect(value).toBeGreaterThanOrEqual(bruteForce(H, q, r).value - 1e-12);
+      }
+    });
+  }
+
+  it('with H diagonal (bits independent) one sweep reaches the global minimum of every item', () => {
+    const r = 8, H = new Float64Array(r * r);
+    for (let k = 0; k < r; k++) H[k * r + k] = 0.5 + k / 4;
+    const Q = Float64Array.from(randomMat(n, r, 5).a);
+    const out = dcc(n, r, H, Q, randomCodes(n * r, 6), 1);
+    for (let i = 0; i < n; i++) expect(item(out.B, i, r)).toEqual(bruteForce(H, item(Q, i, r), r).code);
+  });
+
+  it('with r = 1 every sweep is the global minimum: sgn(q), 0 -> +1', () => {
+    const Q = Float64Array.from([0.3, -0.2, 0, -0, 5]);
+    const out = dcc(5, 1, Float64Array.from([2]), Q, Int8Array.from([-1, 1, -1, -1, -1]), 1);
+    expect(Array.from(out.B)).toEqual([1, -1, 1, 1, 1]);
+  });
+
+  it('several sweeps in one call equal that many calls of one sweep; the bits-by-items layout gives the same codes', () => {
+    const r = 7, H = symmetric(r, 3), Q = Float64Array.from(randomMat(n, r, 4).a), B0 = randomCodes(n * r, 8);
+    let B = B0;
+    for (let s = 0; s < 3; s++) B = dcc(n, r, H, Q, B, 1).B;
+    expect(Array.from(dcc(n, r, H, Q, B0, 3).B)).toEqual(Array.from(B));
+    const transpose = <T extends Float64Array | Int8Array>(a: T, make: (len: number) => T) => {
+      const out = make(a.length);
+      for (let i = 0; i < n; i++) for (let k = 0; k < r; k++) out[k * n + i] = a[i * r + k];
+      return out;
+    };
+    const byItems = dcc(n, r, H, transpose(Q, (l) => new Float64Array(l)), transpose(B0, (l) => new Int8Array(l)), 3, 'bits-by-items');
+    expect(Array.from(byItems.B)).toEqual(Array.from(transpose(B, (l) => new Int8Array(l))));
+  });
+});
+
+/** The textbook DCC: for each sweep, for each bit k, b_k = sgn(q_k - sum_{j != k} H_kj b_j) over every item at once. */
+function textbookDcc(n: number, r: number, H: Float64Array, Q: Float64Array, B0: Int8Array, sweeps: number): Int8Array {
   const B = Int8Array.from(B0);
   for (let s = 0; s < sweeps; s++)
     for (let k = 0; k < r; k++)
@@ -42,98 +134,18 @@ function naiveDcc(r: number, n: number, H: Float64Array, Q: Float64Array, B0: In
   return B;
 }
 
-/** A symmetric r x r H: Z Z^T / m plus a diagonal shift (may be indefinite when shift < 0). */
-function problem(r: number, n: number, seed: number, shift = 0) {
-  const m = r + 3, Z = gaussians(r * m, seed);
-  const H = new Float64Array(r * r);
-  for (let i = 0; i < r; i++)
-    for (let j = 0; j < r; j++) {
-      let s = 0;
-      for (let a = 0; a < m; a++) s += Z[i * m + a] * Z[j * m + a];
-      H[i * r + j] = s / m + (i === j ? shift : 0);
-    }
-  const Q = gaussians(n * r, seed + 1000).map((v) => 1.5 * v);
-  const B0 = Int8Array.from(gaussians(n * r, seed + 2000), (v) => (v >= 0 ? 1 : -1));
-  return { H, Q, B0 };
-}
-
-const oneFlipOptimal = (r: number, H: Float64Array, q: ArrayLike<number>, b: Int8Array) => {
-  const v = codeObjective(r, H, q, b);
-  for (let j = 0; j < r; j++) {
-    const f = Int8Array.from(b);
-    f[j] = -f[j];
-    if (codeObjective(r, H, q, f) < v - 1e-12 * (1 + Math.abs(v))) return false;
-  }
-  return true;
-};
-
-describe('DCC (train/dcc.h)', () => {
-  it('equals the textbook bit-row DCC, sweep for sweep', () => {
+describe('DCC as CSMH runs it (several sweeps per B-step)', () => {
+  it('equals the textbook bit-row DCC, sweep for sweep, beyond brute-force sizes', () => {
     for (const [r, sweeps] of [[6, 1], [9, 2], [10, 3], [33, 3]] as const) {
-      const n = 40, { H, Q, B0 } = problem(r, n, r * 7 + sweeps);
-      const out = L.dcc(r, n, H, Q, B0, sweeps);
-      expect(Array.from(out.B)).toEqual(Array.from(naiveDcc(r, n, H, Q, B0, sweeps)));
+      const n = 40, H = symmetric(r, 40 + r, -0.2), Q = Float64Array.from(randomMat(n, r, 50 + r).a, (v) => 1.5 * v), B0 = randomCodes(n * r, 60 + r);
+      expect(Array.from(dcc(n, r, H, Q, B0, sweeps).B)).toEqual(Array.from(textbookDcc(n, r, H, Q, B0, sweeps)));
     }
-  });
-
-  it('never increases the objective; run to a fixed point every code is 1-flip optimal and no better than the brute-force minimum', () => {
-    for (const r of [1, 2, 4, 7, 10]) {
-      const n = 30;
-      for (const shift of [0, -0.3]) {
-        const { H, Q, B0 } = problem(r, n, 100 + r, shift);
-        const out = L.dcc(r, n, H, Q, B0, 200);
-        for (let i = 0; i < n; i++) {
-          const q = Q.subarray(i * r, (i + 1) * r), b = out.B.subarray(i * r, (i + 1) * r);
-          const v = codeObjective(r, H, q, b);
-          expect(v).toBeLessThanOrEqual(codeObjective(r, H, q, B0.subarray(i * r, (i + 1) * r)) + 1e-12);
-          expect(oneFlipOptimal(r, H, q, b)).toBe(true);
-          expect(v).toBeGreaterThanOrEqual(bruteForce(r, H, q).value - 1e-9);
-        }
-      }
-    }
-  });
-
-  it('finds the brute-force minimum when the bits do not interact (diagonal H), and for r = 1', () => {
-    for (const r of [1, 5, 10]) {
-      const n = 25, { Q, B0 } = problem(r, n, 300 + r);
-      const H = new Float64Array(r * r);
-      for (let j = 0; j < r; j++) H[j * r + j] = 0.5 + j;
-      const out = L.dcc(r, n, H, Q, B0, 1);
-      for (let i = 0; i < n; i++) expect(Array.from(out.B.subarray(i * r, (i + 1) * r))).toEqual(Array.from(bruteForce(r, H, Q.subarray(i * r, (i + 1) * r)).code));
-    }
-  });
-
-  it('a brute-force minimiser is a fixed point; on near-diagonal H it is what DCC finds from any start', () => {
-    const r = 8, n = 20, { H, Q } = problem(r, n, 501);
-    const best = new Int8Array(n * r);
-    for (let i = 0; i < n; i++) best.set(bruteForce(r, H, Q.subarray(i * r, (i + 1) * r)).code, i * r);
-    const stay = L.dcc(r, n, H, Q, best, 5);
-    expect(stay.changed).toBe(0);
-    expect(Array.from(stay.B)).toEqual(Array.from(best));
-    // H = 3 I + small coupling: the objective is nearly separable and DCC reaches the optimum.
-    const Hd = H.map((v, idx) => 0.02 * v + (idx % (r + 1) === 0 ? 3 : 0));
-    const Qd = Q.map((v) => 4 * v);
-    const far = Int8Array.from(gaussians(n * r, 77), (v) => (v >= 0 ? 1 : -1));
-    const out = L.dcc(r, n, Hd, Qd, far, 10);
-    for (let i = 0; i < n; i++) expect(Array.from(out.B.subarray(i * r, (i + 1) * r))).toEqual(Array.from(bruteForce(r, Hd, Qd.subarray(i * r, (i + 1) * r)).code));
-  });
-
-  it('reports the objective and the entries it changed; a zero argument gives +1', () => {
-    const r = 5, n = 12, { H, Q, B0 } = problem(r, n, 9);
-    const out = L.dcc(r, n, H, Q, B0, 1);
-    let total = 0, changed = 0;
-    for (let i = 0; i < n; i++) total += codeObjective(r, H, Q.subarray(i * r, (i + 1) * r), out.B.subarray(i * r, (i + 1) * r));
-    for (let i = 0; i < n * r; i++) changed += out.B[i] !== B0[i] ? 1 : 0;
-    expect(Math.abs(out.objective - total)).toBeLessThan(1e-9 * (1 + Math.abs(total)));
-    expect(out.changed).toBe(changed); // one sweep: a bit changes at most once
-    const zero = L.dcc(2, 1, new Float64Array([1, 0, 0, 1]), new Float64Array(2), new Int8Array([-1, -1]), 1);
-    expect(Array.from(zero.B)).toEqual([1, 1]);
   });
 
   it('refuses codes that are not +-1 and wrong sizes with coded errors', () => {
     const H = new Float64Array(4), Q = new Float64Array(6);
-    expect(() => L.dcc(2, 3, H, Q, new Int8Array([1, 0, 1, 1, -1, 1]), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_OPTION' }));
-    expect(() => L.dcc(2, 3, H, Q, new Int8Array(5).fill(1), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_SHAPE' }));
-    expect(() => L.dcc(2, 3, H, Q, new Uint8Array(6), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_DTYPE' }));
+    expect(() => dcc(3, 2, H, Q, new Int8Array([1, 0, 1, 1, -1, 1]), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_OPTION' }));
+    expect(() => dcc(3, 2, H, Q, new Int8Array(5).fill(1), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_SHAPE' }));
+    expect(() => dcc(3, 2, H, Q, new Uint8Array(6) as unknown as Int8Array, 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_DTYPE' }));
   });
 });
