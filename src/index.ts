@@ -2,6 +2,8 @@ export { ASCMH, ascmhTrainer } from './train/ascmh.js';
 export { BATCH, BATCH_DEFAULTS, batchTrainer } from './train/batch.js';
 export type { BatchOptions, ResolvedBatchOptions } from './train/batch.js';
 export { SCRATCH, SCRATCH_DEFAULTS, scratchTrainer } from './train/scratch.js';
+export { CSMH, CSMH_DEFAULTS, csmhTrainer } from './train/csmh.js';
+export type { CsmhFitControl, CsmhOptions, CsmhProgress, ResolvedCsmhOptions } from './train/csmh.js';
 export type { ResolvedScratchOptions, ScratchOptions } from './train/scratch.js';
 export { DDASH, DDASH_DEFAULTS, DDASH_FULL_QUERY_LIMIT, DDASH_QUERY_SAMPLE, ddashTrainer } from './train/ddash.js';
 export type { DdashEpochProgress, DdashFitControl, DdashOptions, DdashProgress, ResolvedDdashOptions } from './train/ddash.js';

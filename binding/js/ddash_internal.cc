@@ -53,6 +53,8 @@ Napi::Value DccSweeps(const Napi::CallbackInfo& info) {
     auto b = info[4].As<Napi::Int8Array>();
     if (b.ElementLength() != static_cast<size_t>(n) * r) throw_coded(env, "ERR_ASCMH_SHAPE", "B has the wrong length");
     std::vector<int8_t> B(b.Data(), b.Data() + b.ElementLength());
+    for (const int8_t v : B)
+      if (v != 1 && v != -1) throw_coded(env, "ERR_ASCMH_OPTION", "B must hold only -1 and +1");
     const int sweeps = static_cast<int>(integer_arg(env, info[5], "ERR_ASCMH_OPTION", "sweeps", 0, 1000));
     const bool by_items = info[6].IsString() && info[6].As<Napi::String>().Utf8Value() == "bits-by-items";
     const DccLayout layout = by_items ? DccLayout::bits_by_items(n) : DccLayout::items_by_bits(r);

@@ -12,6 +12,7 @@
 #include "js/errors.h"
 #include "features/kernel_features.h"
 #include "linalg/linalg.h"
+#include "linalg/solvers.h"
 #include "search/kernels.h"
 #include "search/topk.h"
 
@@ -91,6 +92,39 @@ Napi::Value Posv(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     posv<double>(n, nrhs, A.data(), B.data());
     return copy_to_js(env, B);
+  });
+}
+
+// ridgeLowrankEigen(k, K, lambda, p, A, s) -> { U, theta }: K U = (lambda I + s A A^T) U diag(theta)
+Napi::Value RidgeLowrankEigen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int k = int_arg(info, 0), p = int_arg(info, 3);
+  auto K = f64(env, info[1], (size_t)k * k, "K");
+  const double lambda = number_arg(env, info[2], "ERR_ASCMH_OPTION", "lambda", 1e-300, 1e300);
+  auto A = f64(env, info[4], (size_t)k * p, "A");
+  const double s = number_arg(env, info[5], "ERR_ASCMH_OPTION", "s", 0, 1e300);
+  return guarded(env, [&]() -> Napi::Value {
+    std::vector<double> U((size_t)k * k), theta(k);
+    ridge_lowrank_eigen<double>(k, K.data(), lambda, p, A.data(), s, U.data(), theta.data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("U", copy_to_js(env, U));
+    o.Set("theta", copy_to_js(env, theta));
+    return o;
+  });
+}
+
+// diagonalSylvester(k, r, theta, P, R) -> Omega with diag(theta) Omega P + Omega = R
+Napi::Value DiagonalSylvester(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int k = int_arg(info, 0), r = int_arg(info, 1);
+  auto theta = f64(env, info[2], (size_t)k, "theta");
+  auto P = f64(env, info[3], (size_t)r * r, "P");
+  auto R = f64(env, info[4], (size_t)k * r, "R");
+  return guarded(env, [&]() -> Napi::Value {
+    std::vector<double> l(r), Omega((size_t)k * r);
+    syevd<double>(r, P.data(), l.data());
+    diagonal_sylvester<double>(k, r, theta.data(), P.data(), l.data(), R.data(), Omega.data());
+    return copy_to_js(env, Omega);
   });
 }
 
@@ -216,6 +250,8 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
   internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
+  internal.Set("ridgeLowrankEigen", Napi::Function::New(env, RidgeLowrankEigen));
+  internal.Set("diagonalSylvester", Napi::Function::New(env, DiagonalSylvester));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));
   internal.Set("setFeatureKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), set_feature_kernel(info[0].ToString().Utf8Value()));

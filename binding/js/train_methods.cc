@@ -16,6 +16,7 @@
 #include "js/job.h"
 #include "js/row_stream.h"
 #include "train/batch.h"
+#include "train/csmh.h"
 #include "train/scratch.h"
 
 namespace ascmh {
@@ -127,6 +128,7 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
     Napi::Array history = Napi::Array::New(env, result_.history.size());
     for (uint32_t i = 0; i < result_.history.size(); ++i) history.Set(i, report_object(env, result_.history[i]));
     out.Set("history", history);
+    out.Set("converged", result_.converged);
     Napi::Object seconds = Napi::Object::New(env);
     seconds.Set("features", result_.seconds_features);
     seconds.Set("iterations", result_.seconds_iterations);
@@ -377,11 +379,43 @@ Napi::Value FitScratch(const Napi::CallbackInfo& info) {
   });
 }
 
+// fitCsmh(image, text, labels, options, onProgress?) -> { promise, cancel }
+Napi::Value FitCsmh(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    Common c = common_args(info);
+    const char* code = "ERR_ASCMH_OPTION";
+    CsmhOptions o;
+    o.bits = bits_option(env, c.options, c.n);
+    int64_t anchors[2] = {1000, 1000};
+    kernel_options(env, c.options, c.n, o.kernel, anchors, false, false);
+    const SigmaRule rule = sigma_rule_option(env, c.options, SigmaRule::mean_distance);  // ASCMH's kernel
+    for (auto& spec : o.kernel) spec.rule = rule;
+    o.alpha = number_option(env, c.options, "alpha", 1, code, 0, 1e300);
+    o.beta = number_option(env, c.options, "beta", 10, code, 0, 1e300);
+    o.ridge = number_option(env, c.options, "ridge", 0.1, code, 1e-300, 1e300);
+    o.eta = number_option(env, c.options, "eta", 0, code, 0, 1e300);
+    o.iterations = static_cast<int>(integer_option(env, c.options, "iterations", 10, code, 1, 10000));
+    o.sweeps = static_cast<int>(integer_option(env, c.options, "sweeps", 3, code, 1, 100));
+    o.tolerance = number_option(env, c.options, "tolerance", 0, code, 0, 1e300);
+    o.seed = static_cast<uint64_t>(integer_option(env, c.options, "seed", 0, code, 0, kMaxSafeInteger));
+    o.keep_latent = c.keep_latent;
+    const double columns = static_cast<double>(o.kernel[0].anchors + o.kernel[1].anchors + 2 * c.in.labels.cols) + 4.0 * o.bits;
+    return start(info, c, o, o.iterations, "ascmh:fitCsmh",
+                 [](auto tag, Inputs& in, const CsmhOptions& opt, const MethodProgress& p, const CancelToken* t) {
+                   using T = decltype(tag);
+                   return train_csmh<T>(*in.image, *in.text, in.labels.data.data(), in.labels.cols, opt, in.injected, p, t);
+                 },
+                 columns);
+  });
+}
+
 }  // namespace
 
 void InitTrainMethods(Napi::Env env, Napi::Object exports) {
   exports.Set("fitBatch", Napi::Function::New(env, FitBatch, "fitBatch"));
   exports.Set("fitScratch", Napi::Function::New(env, FitScratch, "fitScratch"));
+  exports.Set("fitCsmh", Napi::Function::New(env, FitCsmh, "fitCsmh"));
 }
 
 }  // namespace ascmh

@@ -59,6 +59,19 @@ void solve_upper_transposed(int n, int nrhs, const T* U, T* B);
 // Process-wide BLAS thread count (OpenBLAS is configured once; see blas_lane.h for the policy).
 void set_blas_threads(int threads);
 int blas_threads();
+
+// Sets the BLAS thread count for a scope and restores it (the caller holds the BLAS lane, so no
+// other BLAS call is in flight).
+class BlasThreadsScope {
+ public:
+  explicit BlasThreadsScope(int threads) : saved_(blas_threads()) { set_blas_threads(threads); }
+  ~BlasThreadsScope() { set_blas_threads(saved_); }
+  BlasThreadsScope(const BlasThreadsScope&) = delete;
+  BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+
+ private:
+  int saved_;
+};
 std::string blas_config();
 
 }  // namespace ascmh

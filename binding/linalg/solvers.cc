@@ -92,6 +92,64 @@ int dgh_latent_batch(int64_t n, int r, const T* Z, double threshold, const std::
 }
 
 template <class T>
+void ridge_lowrank_eigen(int k, const T* K, T lambda, int p, const T* A, T s, T* U, T* theta) {
+  const size_t kk = (size_t)k * k;
+  const T root = T(1) / std::sqrt(lambda);
+  // Q^{-1/2} = root I + Ua diag(d) Ua^T, d_j = (lambda + s sa_j^2)^{-1/2} - root.
+  const int q = std::min(k, p);
+  std::vector<T> Ua, d;
+  if (q > 0 && s > T(0)) {
+    std::vector<T> a(A, A + (size_t)k * p), sa(q), VT((size_t)q * p);
+    Ua.resize((size_t)k * q);
+    gesvd<T>(k, p, a.data(), sa.data(), Ua.data(), VT.data());
+    d.resize(q);
+    for (int j = 0; j < q; ++j) d[j] = T(1) / std::sqrt(lambda + s * sa[j] * sa[j]) - root;
+  } else {
+    Ua.clear();
+  }
+  const int qa = static_cast<int>(d.size());
+  // C = Q^{-1/2} K Q^{-1/2}: R = Q^{-1/2} K = root K + Ua D (Ua^T K); C = root R + (R Ua) D Ua^T.
+  std::vector<T> C(K, K + kk);
+  for (auto& v : C) v *= root;
+  if (qa > 0) {
+    std::vector<T> UtK((size_t)qa * k);
+    gemm<T>(Op::T, Op::N, qa, k, k, 1, Ua.data(), qa, K, k, 0, UtK.data(), k);
+    for (int j = 0; j < qa; ++j)
+      for (int c = 0; c < k; ++c) UtK[(size_t)j * k + c] *= d[j];
+    gemm<T>(Op::N, Op::N, k, k, qa, 1, Ua.data(), qa, UtK.data(), k, 1, C.data(), k);  // C = R
+    std::vector<T> RU((size_t)k * qa);
+    gemm<T>(Op::N, Op::N, k, qa, k, 1, C.data(), k, Ua.data(), qa, 0, RU.data(), qa);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < qa; ++j) RU[(size_t)i * qa + j] *= d[j];
+    for (auto& v : C) v *= root;
+    gemm<T>(Op::N, Op::T, k, k, qa, 1, RU.data(), qa, Ua.data(), qa, 1, C.data(), k);
+  } else {
+    for (auto& v : C) v *= root;
+  }
+  for (int i = 0; i < k; ++i)  // exact symmetry for the eigen-solver (rounding in the products)
+    for (int j = i + 1; j < k; ++j) C[(size_t)i * k + j] = C[(size_t)j * k + i] = (C[(size_t)i * k + j] + C[(size_t)j * k + i]) / 2;
+  syevd<T>(k, C.data(), theta);
+  // U = Q^{-1/2} X = root X + Ua D (Ua^T X)
+  for (size_t i = 0; i < kk; ++i) U[i] = root * C[i];
+  if (qa > 0) {
+    std::vector<T> UtX((size_t)qa * k);
+    gemm<T>(Op::T, Op::N, qa, k, k, 1, Ua.data(), qa, C.data(), k, 0, UtX.data(), k);
+    for (int j = 0; j < qa; ++j)
+      for (int c = 0; c < k; ++c) UtX[(size_t)j * k + c] *= d[j];
+    gemm<T>(Op::N, Op::N, k, k, qa, 1, Ua.data(), qa, UtX.data(), k, 1, U, k);
+  }
+}
+
+template <class T>
+void diagonal_sylvester(int k, int r, const T* theta, const T* Pv, const T* l, const T* R, T* Omega) {
+  std::vector<T> Y((size_t)k * r);
+  gemm<T>(Op::N, Op::N, k, r, r, 1, R, r, Pv, r, 0, Y.data(), r);
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < r; ++j) Y[(size_t)i * r + j] /= theta[i] * l[j] + T(1);
+  gemm<T>(Op::N, Op::T, k, r, r, 1, Y.data(), r, Pv, r, 0, Omega, r);
+}
+
+template <class T>
 SpdFactor<T>::SpdFactor(int n, std::vector<T> A) : n_(n), U_(std::move(A)) {
   cholesky_upper<T>(n, U_.data());
 }
@@ -109,6 +167,10 @@ template int dgh_latent_batch<double>(int64_t, int, const double*, double,
                                       const std::function<std::vector<double>(int)>&, double*);
 template int dgh_latent_batch<float>(int64_t, int, const float*, double, const std::function<std::vector<float>(int)>&,
                                      float*);
+template void ridge_lowrank_eigen<double>(int, const double*, double, int, const double*, double, double*, double*);
+template void ridge_lowrank_eigen<float>(int, const float*, float, int, const float*, float, float*, float*);
+template void diagonal_sylvester<double>(int, int, const double*, const double*, const double*, const double*, double*);
+template void diagonal_sylvester<float>(int, int, const float*, const float*, const float*, const float*, float*);
 template class SpdFactor<double>;
 template class SpdFactor<float>;
 

@@ -29,6 +29,21 @@ template <class T>
 int dgh_latent_batch(int64_t n, int r, const T* Z, double threshold, const std::function<std::vector<T>(int)>& completion,
                      T* V);
 
+// The generalised symmetric-definite eigenproblem K U = Q U diag(theta), U^T Q U = I, for
+// Q = lambda I + s A A^T (A k x p, lambda > 0, s >= 0), the ridge-plus-low-rank form of CSMH's
+// W-step. Q^{-1/2} = lambda^{-1/2} I + Ua D Ua^T comes from the thin SVD of A, so the only k x k
+// factorisation is one symmetric eigendecomposition of Q^{-1/2} K Q^{-1/2} (no Cholesky, no
+// triangular solves). K is k x k symmetric; writes U (k x k, column j for theta[j], ascending).
+template <class T>
+void ridge_lowrank_eigen(int k, const T* K, T lambda, int p, const T* A, T s, T* U, T* theta);
+
+// Omega (k x r) solving diag(theta) Omega P + Omega = R for symmetric positive definite P
+// (r x r) and theta >= 0: with P = V diag(l) V^T, Omega = ((R V) ./ (theta l^T + 1)) V^T. This is
+// the generalised Sylvester equation K W P + Q W = RHS in the eigenbasis of ridge_lowrank_eigen
+// (W = U Omega, R = U^T RHS). `Pv`/`l` are P's eigenvectors (columns) and eigenvalues.
+template <class T>
+void diagonal_sylvester(int k, int r, const T* theta, const T* Pv, const T* l, const T* R, T* Omega);
+
 // A factored SPD matrix (Cholesky), solved against many right-hand sides.
 template <class T>
 class SpdFactor {

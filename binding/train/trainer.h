@@ -42,6 +42,7 @@ struct MethodResult {
   std::vector<MethodReport> history;
   std::map<std::string, std::vector<T>> latent;  // keep_latent: named matrices of the last iteration
   std::vector<int8_t> latent_B;                  // keep_latent: B as the method holds it (BATCH: with zeros)
+  bool converged = false;                        // stopped before its last iteration (CSMH's tolerance)
   double seconds_features = 0, seconds_iterations = 0, seconds_hash = 0;
 };
 

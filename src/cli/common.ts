@@ -65,7 +65,7 @@ export function withHyperParameters(cmd: Command): Command {
 
 /** --method, on train and eval. */
 export function withMethod(cmd: Command): Command {
-  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults, DDASH its own; see README)').choices(['ascmh', 'batch', 'scratch', 'ddash']).default('ascmh'));
+  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults, DDASH and CSMH their own; see README)').choices(['ascmh', 'batch', 'scratch', 'ddash', 'csmh']).default('ascmh'));
 }
 
 // The flags BATCH and SCRATCH share with ASCMH (passed on only when given); the rest are ASCMH's.
@@ -73,6 +73,8 @@ const SHARED_FLAGS: Record<Exclude<Method, 'ascmh'>, string[]> = {
   batch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'omega'],
   scratch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha'],
   ddash: ['iterations', 'precision'],
+  // CSMH: --alpha is its MMD weight, --ridge its lambda.
+  csmh: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha', 'ridge'],
 };
 
 const HYPER_KEYS = ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'lambdaImage', 'lambdaText', 'alpha', 'omega', 'ridge', 'ridgeImage', 'ridgeText', 'iterations', 'tolerance', 'precision'];

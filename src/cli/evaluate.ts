@@ -34,7 +34,7 @@ export function registerEvaluate(program: Command): void {
     .option('--seeds <n>', 'runs per code length (the paper averages 20)', positiveInt, 20)
     .option('--bits <list>', 'code lengths', bitsList, [16, 32, 64, 128])
     .addOption(new Option('--paper <dataset>', 'which of the paper\'s datasets this is (default: from the data\'s name)').choices([...Object.keys(PAPER_TABLE2), 'none']))
-    .option('--methods <list>', 'methods, one table each, with the paper\'s row beside each where one exists (ascmh, batch, scratch, ddash)', methodList, ['ascmh', 'batch', 'scratch', 'ddash'])
+    .option('--methods <list>', 'methods, one table each, with the paper\'s row beside each where one exists (ascmh, batch, scratch, ddash, csmh)', methodList, ['ascmh', 'batch', 'scratch', 'ddash', 'csmh'])
     .option('--rankings <list>', 'rankings, a table each per method, from the same fits (hamming: the paper\'s protocol; asymmetric)', rankingList, ['hamming', 'asymmetric'])
     .option('--json', 'print exactly one JSON object on stdout');
   withVerbosity(withMatVariables(withHyperParameters(reproduceCmd))).action(reproduce);
@@ -42,7 +42,7 @@ export function registerEvaluate(program: Command): void {
 
 function methodList(value: string): Method[] {
   const list = value.split(',').map((m) => m.trim());
-  for (const m of list) if (!['ascmh', 'batch', 'scratch', 'ddash'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch, ddash)`);
+  for (const m of list) if (!['ascmh', 'batch', 'scratch', 'ddash', 'csmh'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch, ddash, csmh)`);
   return list as Method[];
 }
 
@@ -173,7 +173,7 @@ async function reproduce(o: Record<string, unknown>, cmd: Command): Promise<void
       const cells = rows.map((r) => cell(r.bits, task.key));
       console.log(`${task.label.padEnd(13)}${'ours'.padEnd(12)}${cells.map((c) => fmt(c.ours)).join('')}`);
       if (paper && !published) {
-        console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}  none published (DDASH's paper gives no numbers for these sets)`);
+        console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}  none published (${method.toUpperCase()}'s paper gives no numbers for these sets)`);
       } else if (paper) {
         console.log(`${''.padEnd(13)}${'paper'.padEnd(12)}${cells.map((c) => fmt(c.paper)).join('')}`);
         console.log(`${''.padEnd(13)}${'difference'.padEnd(12)}${cells.map((c) => fmt(c.difference, true)).join('')}`);

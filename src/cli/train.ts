@@ -43,7 +43,7 @@ async function train(o: Record<string, unknown>, cmd: Command): Promise<void> {
   await checkOutputPath(o.out as string);
   const data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
   const options = { ...hyper, bits: o.bits as number, seed: o.seed as number };
-  const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number }[method];
+  const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number, csmh: 10 }[method];
   const progress = new Progress('train', iterations, verbosity);
   let model: AnyModel;
   try {

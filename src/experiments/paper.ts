@@ -44,7 +44,7 @@ export const PAPER_TABLE2_BASELINES: Record<'batch' | 'scratch', Record<PaperDat
   },
 };
 
-/** Whether the ASCMH paper's Table 2 has a row for the method (DDASH: no; its own paper reports none for these sets). */
+/** Whether the ASCMH paper's Table 2 has a row for the method (DDASH, CSMH: no; their own papers report none for these sets). */
 export function hasPaperRow(method: Method): method is 'ascmh' | 'batch' | 'scratch' {
   return method === 'ascmh' || method === 'batch' || method === 'scratch';
 }

@@ -36,7 +36,7 @@ export interface StoredModel<O = Record<string, unknown>> {
 }
 
 /** The encoder kind each method uses. */
-export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation', ddash: 'mlp' };
+export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation', ddash: 'mlp', csmh: 'kernel-ridge' };
 const MLP_PARTS = ['inputMean', 'inputScale', 'W1', 'b1', 'W2', 'b2'] as const;
 const DIGEST = 32;
 

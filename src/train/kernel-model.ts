@@ -152,10 +152,11 @@ function checkInjected(inject: unknown): void {
  * the fit, which rejects with what it threw), wires the AbortSignal to the native cancel.
  */
 export async function fitNative(
-  entry: 'fitBatch' | 'fitScratch',
+  entry: 'fitBatch' | 'fitScratch' | 'fitCsmh',
   data: ReturnType<typeof checkTrainingData>,
   nativeOptions: Record<string, unknown>,
   control: MethodFitControl,
+  keepObjective = false,
 ): Promise<{ raw: NativeAddon; seconds: number }> {
   if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, signal }');
   const { signal, onProgress, keepLatent, inject } = control;
@@ -171,7 +172,7 @@ export async function fitNative(
       if (progressError) return;
       try {
         const { objective: _objective, ...report } = p;
-        onProgress(report);
+        onProgress(keepObjective ? p : report);
       } catch (error) {
         progressError = { error };
         job?.cancel();

@@ -13,11 +13,12 @@ export interface TrainingData {
 }
 
 /** The methods this library trains. */
-export type Method = 'ascmh' | 'batch' | 'scratch' | 'ddash';
+export type Method = 'ascmh' | 'batch' | 'scratch' | 'ddash' | 'csmh';
 
 /**
  * How a modality's code is computed from its features (the tagged encoder of the model file):
- * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B);
+ * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B; CSMH:
+ *   W is its learned projection, the same formula);
  * - 'kernel-projection-rotation': z = R W^T (phi(x) - mean) (SCRATCH: a projection, then the rotation R);
  * - 'mlp': z = W2^T relu(W1^T ((x - inputMean) .* inputScale) + b1) + b2 (DDASH: a network per modality).
  */

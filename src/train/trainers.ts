@@ -4,6 +4,7 @@ import { readModelFile } from '../io/model-file.js';
 import { ASCMH, ascmhTrainer } from './ascmh.js';
 import type { AscmhOptions, FitControl } from './ascmh-options.js';
 import { BATCH, type BatchOptions, batchTrainer } from './batch.js';
+import { CSMH, type CsmhFitControl, type CsmhOptions, csmhTrainer } from './csmh.js';
 import { DDASH, type DdashFitControl, type DdashOptions, ddashTrainer } from './ddash.js';
 import type { Method, MethodFitControl, TrainingData } from './model.js';
 import { SCRATCH, type ScratchOptions, scratchTrainer } from './scratch.js';
@@ -14,15 +15,16 @@ export interface MethodTypes {
   batch: { options: BatchOptions; control: MethodFitControl; model: BATCH };
   scratch: { options: ScratchOptions; control: MethodFitControl; model: SCRATCH };
   ddash: { options: DdashOptions; control: DdashFitControl; model: DDASH };
+  csmh: { options: CsmhOptions; control: CsmhFitControl; model: CSMH };
 }
 
 export type AnyModel = MethodTypes[Method]['model'];
 
-export const METHODS: readonly Method[] = ['ascmh', 'batch', 'scratch', 'ddash'];
+export const METHODS: readonly Method[] = ['ascmh', 'batch', 'scratch', 'ddash', 'csmh'];
 
-export const trainers = { ascmh: ascmhTrainer, batch: batchTrainer, scratch: scratchTrainer, ddash: ddashTrainer } as const;
+export const trainers = { ascmh: ascmhTrainer, batch: batchTrainer, scratch: scratchTrainer, ddash: ddashTrainer, csmh: csmhTrainer } as const;
 
-/** Trains `method` on paired data; same as ASCMH.fit / BATCH.fit / SCRATCH.fit / DDASH.fit. */
+/** Trains `method` on paired data; same as ASCMH.fit / BATCH.fit / SCRATCH.fit / DDASH.fit / CSMH.fit. */
 export function train<M extends Method>(method: M, data: TrainingData, options: MethodTypes[M]['options'], control?: MethodTypes[M]['control']): Promise<MethodTypes[M]['model']> {
   if (!METHODS.includes(method)) fail('ERR_ASCMH_METHOD', `method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
   const trainer = trainers[method] as { fit(d: TrainingData, o: unknown, c?: unknown): Promise<MethodTypes[M]['model']> };
@@ -41,5 +43,7 @@ export async function loadModel(path: string): Promise<AnyModel> {
       return SCRATCH.fromStored(stored as typeof stored & { method: 'scratch' });
     case 'ddash':
       return DDASH.fromStored(stored as typeof stored & { method: 'ddash' });
+    case 'csmh':
+      return CSMH.fromStored(stored as typeof stored & { method: 'csmh' });
   }
 }

@@ -1,16 +1,16 @@
 // --method on train and eval, and reproduce's table per method, run as a user would.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BATCH, DDASH, SCRATCH, loadModel } from '../../src/index.js';
+import { BATCH, CSMH, DDASH, SCRATCH, loadModel } from '../../src/index.js';
 import { PAPER_TABLE2_BASELINES } from '../../src/experiments/paper.js';
 import { run, syntheticFolder, tempDir, userError } from '../helpers/cli.js';
 
 const SMALL = ['--image-anchors', '40', '--text-anchors', '40'];
 
 describe('ascmh train / eval --method', () => {
-  it('trains BATCH and SCRATCH models that loadModel reads back as their classes; encode takes them', async () => {
+  it('trains BATCH, SCRATCH and CSMH models that loadModel reads back as their classes; encode takes them', async () => {
     const data = syntheticFolder(), work = tempDir();
-    for (const [method, cls] of [['batch', BATCH], ['scratch', SCRATCH]] as const) {
+    for (const [method, cls] of [['batch', BATCH], ['scratch', SCRATCH], ['csmh', CSMH]] as const) {
       const out = join(work, `${method}.ascmh`);
       const r = await run('train', '--data', data, '--bits', '16', '--method', method, '--out', out, ...SMALL);
       expect(r.code, r.stderr).toBe(0);
@@ -52,7 +52,31 @@ describe('ascmh train / eval --method', () => {
   });
 });
 
+describe('ascmh train / eval --method csmh', () => {
+  it('passes --alpha (its MMD weight) and --ridge (its lambda) on, and refuses ASCMH-only flags', async () => {
+    const data = syntheticFolder(), work = tempDir(), out = join(work, 'c.ascmh');
+    const r = await run('train', '--data', data, '--bits', '16', '--method', 'csmh', '--alpha', '3', '--ridge', '0.5', '--iterations', '4', '--out', out, ...SMALL);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await loadModel(out)).options).toMatchObject({ alpha: 3, ridge: 0.5, iterations: 4, beta: 10 });
+    expect(userError(await run('train', '--data', data, '--bits', '16', '--method', 'csmh', '--omega', '2', '--out', out))).toMatch(/--omega is an ASCMH option; CSMH takes .*--ridge/);
+  });
+});
+
 describe('ascmh reproduce --methods', () => {
+  it('prints CSMH without a paper row: no CSMH numbers are published for these sets', async () => {
+    const args = ['reproduce', '--data', syntheticFolder(), '--seeds', '1', '--bits', '16', '--paper', 'wiki', '--methods', 'csmh', ...SMALL];
+    const json = await run(...args, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const out = JSON.parse(json.stdout);
+    expect(out.methods[0].method).toBe('csmh');
+    expect(out.methods[0].results[0].i2t).toMatchObject({ paper: null, difference: null });
+    expect(out.methods[0].results[0].i2t.ours).toBeGreaterThan(0);
+    const table = (await run(...args)).stdout;
+    expect(table).toMatch(/^CSMH on .* \(no published numbers for CSMH on Wiki\)/m);
+    expect(table).toMatch(/paper\s+none published \(CSMH's paper/);
+    expect(table).not.toMatch(/difference/);
+  });
+
   it("prints a table per method with the ASCMH paper's row for it", async () => {
     const args = ['reproduce', '--data', syntheticFolder(), '--seeds', '1', '--bits', '16,32', '--paper', 'wiki', '--methods', 'ascmh,batch,scratch', ...SMALL];
     const json = await run(...args, '--json');

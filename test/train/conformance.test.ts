@@ -1,17 +1,17 @@
 // The same checks on every trainer (issue 13): train(method, ...) and loadModel(path) work alike
-// for ASCMH, BATCH, SCRATCH and DDASH: off the main thread, progress, cancellation, determinism for a
+// for ASCMH, BATCH, SCRATCH, DDASH and CSMH: off the main thread, progress, cancellation, determinism for a
 // seed, the same coded errors for bad input, and a save/load round trip into the right class.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ASCMH, BATCH, DDASH, DDASH_DEFAULTS, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
+import { ASCMH, BATCH, CSMH, DDASH, DDASH_DEFAULTS, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
 
 const data = smallSet(160, 3);
 const small = { bits: 16, imageAnchors: 20, textAnchors: 15 };
-const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH, ddash: DDASH };
-const iterationsOf = { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number };
+const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH, ddash: DDASH, csmh: CSMH };
+const iterationsOf = { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number, csmh: 10 };
 // DDASH has no kernel features: no anchors.
 const kernel = (method: Method) => method !== 'ddash';
 const anchors = (method: Method, image: number, text: number) => (kernel(method) ? { imageAnchors: image, textAnchors: text } : {});

@@ -1,5 +1,6 @@
-// The shared DCC solver (binding/train/dcc.h) against brute force: every one of the 2^r codes of
-// an item, for r up to 10, on random symmetric H and Q.
+// The shared DCC solver (binding/train/dcc.h; DDASH's and CSMH's B-steps) against brute force:
+// every one of the 2^r codes of an item, for r up to 10, on random symmetric H and Q; and against
+// the textbook bit-row-by-bit-row DCC at CSMH's sizes (several sweeps, r up to 33).
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/core/native.js';
 import { randomMat } from '../helpers/naive.js';
@@ -117,5 +118,34 @@ describe('DCC (binding/train/dcc.h) against brute force', () => {
     };
     const byItems = dcc(n, r, H, transpose(Q, (l) => new Float64Array(l)), transpose(B0, (l) => new Int8Array(l)), 3, 'bits-by-items');
     expect(Array.from(byItems.B)).toEqual(Array.from(transpose(B, (l) => new Int8Array(l))));
+  });
+});
+
+/** The textbook DCC: for each sweep, for each bit k, b_k = sgn(q_k - sum_{j != k} H_kj b_j) over every item at once. */
+function textbookDcc(n: number, r: number, H: Float64Array, Q: Float64Array, B0: Int8Array, sweeps: number): Int8Array {
+  const B = Int8Array.from(B0);
+  for (let s = 0; s < sweeps; s++)
+    for (let k = 0; k < r; k++)
+      for (let i = 0; i < n; i++) {
+        let t = Q[i * r + k];
+        for (let j = 0; j < r; j++) if (j !== k) t -= H[k * r + j] * B[i * r + j];
+        B[i * r + k] = t >= 0 ? 1 : -1;
+      }
+  return B;
+}
+
+describe('DCC as CSMH runs it (several sweeps per B-step)', () => {
+  it('equals the textbook bit-row DCC, sweep for sweep, beyond brute-force sizes', () => {
+    for (const [r, sweeps] of [[6, 1], [9, 2], [10, 3], [33, 3]] as const) {
+      const n = 40, H = symmetric(r, 40 + r, -0.2), Q = Float64Array.from(randomMat(n, r, 50 + r).a, (v) => 1.5 * v), B0 = randomCodes(n * r, 60 + r);
+      expect(Array.from(dcc(n, r, H, Q, B0, sweeps).B)).toEqual(Array.from(textbookDcc(n, r, H, Q, B0, sweeps)));
+    }
+  });
+
+  it('refuses codes that are not +-1 and wrong sizes with coded errors', () => {
+    const H = new Float64Array(4), Q = new Float64Array(6);
+    expect(() => dcc(3, 2, H, Q, new Int8Array([1, 0, 1, 1, -1, 1]), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_OPTION' }));
+    expect(() => dcc(3, 2, H, Q, new Int8Array(5).fill(1), 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_SHAPE' }));
+    expect(() => dcc(3, 2, H, Q, new Uint8Array(6) as unknown as Int8Array, 1)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_DTYPE' }));
   });
 });

@@ -3,7 +3,7 @@
 // written by the code of the version-1 layout (test/fixtures/make-model-fixtures.mjs).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ASCMH, BATCH, SCRATCH, datasets, loadModel } from '../../src/index.js';
+import { ASCMH, BATCH, CSMH, SCRATCH, datasets, loadModel } from '../../src/index.js';
 import { MODEL_FORMAT_VERSION } from '../../src/io/model-file.js';
 import { openModelFile } from '../helpers/forge.js';
 import { scratchDir } from '../helpers/temp.js';
@@ -78,5 +78,20 @@ describe('version 2 files are checked against their method and encoder', () => {
     await (await BATCH.fit(small, { bits: 16, imageAnchors: 10, textAnchors: 10 })).save(`${dir}/b.ascmh`);
     const f = openModelFile(readFileSync(`${dir}/b.ascmh`));
     expect(f.header).toMatchObject({ method: 'batch', encoder: 'kernel-ridge', hash: { image: { sigmaRule: 'mean-squared-distance', threshold: 'positive', inputMean: false, rotation: false } } });
+  });
+  it('a CSMH file is a version 2 file of the kernel-ridge encoder (z = W^T (phi - mean)); forged encoder or options are refused', async () => {
+    const dir = scratchDir('ascmh-compat-');
+    await (await CSMH.fit(small, { bits: 16, imageAnchors: 10, textAnchors: 10, iterations: 2 })).save(`${dir}/c.ascmh`);
+    const bytes = readFileSync(`${dir}/c.ascmh`);
+    expect(bytes.readUInt32LE(8)).toBe(2);
+    const f = openModelFile(bytes);
+    expect(f.header).toMatchObject({ method: 'csmh', encoder: 'kernel-ridge', hash: { image: { sigmaRule: 'mean-distance', threshold: 'nonnegative', inputMean: false, rotation: false } } });
+    expect(await loadModel(`${dir}/c.ascmh`)).toBeInstanceOf(CSMH);
+    for (const forge of [(h: Record<string, any>) => { h.encoder = 'kernel-projection-rotation'; }, (h: Record<string, any>) => { h.options.ridge = 0; }]) {
+      const g = openModelFile(bytes);
+      forge(g.header);
+      writeFileSync(`${dir}/f.ascmh`, g.build());
+      await expect(loadModel(`${dir}/f.ascmh`)).rejects.toMatchObject({ code: 'ERR_ASCMH_MODEL_CORRUPT' });
+    }
   });
 });
