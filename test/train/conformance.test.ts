@@ -47,8 +47,9 @@ describe.each(METHODS)('trainer conformance: %s', (method) => {
   });
   it('can be cancelled: an AbortSignal rejects with ERR_ASCMH_CANCELLED; an aborted one before it starts', async () => {
     const controller = new AbortController();
-    const run = fit(method, data, opts(method, { iterations: 10000 }), { signal: controller.signal, onProgress: () => controller.abort() });
-    await expect(run).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError' });
+    const reason = new Error('stop');
+    const run = fit(method, data, opts(method, { iterations: 10000 }), { signal: controller.signal, onProgress: () => controller.abort(reason) });
+    await expect(run).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError', cause: reason });
     await expect(fit(method, data, opts(method), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED' });
   });
   it('rejects with what onProgress threw, and stops', async () => {
