@@ -1,18 +1,18 @@
 // The same checks on every trainer (issue 13): train(method, ...) and loadModel(path) work alike
 // for ASCMH, BATCH and SCRATCH: off the main thread, progress, cancellation, determinism for a
 // seed, the same coded errors for bad input, and a save/load round trip into the right class.
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASCMH, BATCH, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
 const data = smallSet(160, 3);
 const small = { bits: 16, imageAnchors: 20, textAnchors: 15 };
 const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH };
 const iterationsOf = { ascmh: 5, batch: 6, scratch: 20 };
-const dir = mkdtempSync(join(tmpdir(), 'ascmh-conformance-'));
+const dir = fileScratchDir('ascmh-conformance-');
 const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => Buffer.from(a.data).equals(Buffer.from(b.data));
 // ASCMH stops early once converged; give it no tolerance so every method runs all its iterations.
 const opts = (method: Method, extra: Record<string, unknown> = {}) => ({ ...small, ...(method === 'ascmh' ? { tolerance: 0 } : {}), ...extra });
