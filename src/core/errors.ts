@@ -36,6 +36,11 @@ export function withAbortReason(err: unknown, signal: AbortSignal | undefined): 
   return err;
 }
 
+/** ERR_ASCMH_MISSING_DEPENDENCY: `what` needs the optional package `name`, which is not installed. */
+export function missingDependency(name: string, what: string): never {
+  fail('ERR_ASCMH_MISSING_DEPENDENCY', `${what} needs the optional package ${name}, which is not installed: npm install ${name}`);
+}
+
 /** Runs a native call; its errors become AscmhErrors with their codes. */
 export function callNative<T>(body: () => T): T {
   try {
