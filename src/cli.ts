@@ -8,6 +8,7 @@ import { registerEncode } from './cli/encode.js';
 import { registerEvaluate } from './cli/evaluate.js';
 import { bitsList, positiveInt } from './cli/common.js';
 import { registerSearch } from './cli/search.js';
+import { registerServe } from './cli/serve.js';
 import { registerTrain } from './cli/train.js';
 import { runDemo } from './experiments/demo.js';
 import { AscmhError } from './core/errors.js';
@@ -40,6 +41,7 @@ registerTrain(program);
 registerEncode(program);
 registerSearch(program);
 registerEvaluate(program);
+registerServe(program);
 for (const cmd of program.commands) {
   cmd.exitOverride(); // usage errors exit through report(), with code 2
   for (const option of cmd.options) if (option.mandatory) option.description += ' (required)';

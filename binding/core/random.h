@@ -2,6 +2,7 @@
 // standard libraries, and codes must be bit-identical for a seed everywhere.
 #pragma once
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -62,8 +63,10 @@ class Rng {
     }
   }
   bool coin() { return next() >> 63; }
-  // k distinct indices from [0, n), in draw order (partial Fisher-Yates).
+  // k distinct indices from [0, n), in draw order (partial Fisher-Yates); k is capped at n.
   std::vector<int64_t> sample_without_replacement(int64_t n, int64_t k) {
+    n = std::max<int64_t>(n, 0);
+    k = std::min(std::max<int64_t>(k, 0), n);
     std::vector<int64_t> pool(n);
     for (int64_t i = 0; i < n; ++i) pool[i] = i;
     for (int64_t i = 0; i < k; ++i) {

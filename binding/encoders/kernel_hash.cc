@@ -29,14 +29,13 @@ void set_bits(const T* z, int64_t rows, int bits, bool strict, uint64_t* codes, 
   }
 }
 
-}  // namespace
-
-template <class T>
-void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel) {
+// Computes z (rows x bits) for every block of X and hands each block to sink(r0, rows, z), in
+// row order. Encode and project share this, so a code is the sign of its projection bit for bit.
+template <class T, class Sink>
+void project_blocks(const HashFunction<T>& hash, RowSource& X, const CancelToken* cancel, Sink sink) {
   const int64_t k = hash.kernel.anchors, block = 2048, n = X.rows();
-  const int bits = hash.bits, words = words_per_code(bits);
+  const int bits = hash.bits;
   if (n == 0) return;
-  std::memset(codes, 0, sizeof(uint64_t) * n * words);
   std::vector<T> phi, z, rotated;
   if (n <= kDirectRows) {
     // z = phi W row by row, vectorised across bits; no BLAS, so no lane to wait for.
@@ -58,7 +57,7 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
       rotate_rows_direct(z.data(), n, bits, hash.rotation.data(), rotated.data());
       z.swap(rotated);
     }
-    set_bits(z.data(), n, bits, hash.strict, codes, words);
+    sink(int64_t(0), n, static_cast<const T*>(z.data()));
     return;
   }
   for (int64_t r0 = 0; r0 < n; r0 += block) {
@@ -78,8 +77,28 @@ void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, con
         z.swap(rotated);
       }
     }
-    set_bits(z.data(), rows, bits, hash.strict, codes + r0 * words, words);
+    sink(r0, rows, static_cast<const T*>(z.data()));
   }
+}
+
+}  // namespace
+
+template <class T>
+void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel) {
+  const int bits = hash.bits, words = words_per_code(bits);
+  if (X.rows() == 0) return;
+  std::memset(codes, 0, sizeof(uint64_t) * X.rows() * words);
+  project_blocks(hash, X, cancel, [&](int64_t r0, int64_t rows, const T* z) {
+    set_bits(z, rows, bits, hash.strict, codes + r0 * words, words);
+  });
+}
+
+template <class T>
+void project_rows(const HashFunction<T>& hash, RowSource& X, T* out, const CancelToken* cancel) {
+  const int bits = hash.bits;
+  project_blocks(hash, X, cancel, [&](int64_t r0, int64_t rows, const T* z) {
+    std::copy(z, z + rows * bits, out + r0 * bits);
+  });
 }
 
 void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
@@ -102,5 +121,7 @@ void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
 
 template void encode_rows<double>(const HashFunction<double>&, RowSource&, uint64_t*, const CancelToken*);
 template void encode_rows<float>(const HashFunction<float>&, RowSource&, uint64_t*, const CancelToken*);
+template void project_rows<double>(const HashFunction<double>&, RowSource&, double*, const CancelToken*);
+template void project_rows<float>(const HashFunction<float>&, RowSource&, float*, const CancelToken*);
 
 }  // namespace ascmh

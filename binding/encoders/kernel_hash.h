@@ -14,6 +14,7 @@ namespace ascmh {
 
 template <class T>
 struct HashFunction {
+  using Scalar = T;
   RbfKernel<T> kernel;
   std::vector<T> W;         // anchors x bits
   std::vector<T> rotation;  // bits x bits, or empty (kernel + ridge)
@@ -29,6 +30,11 @@ constexpr int64_t kDirectRows = 64;
 
 template <class T>
 void encode_rows(const HashFunction<T>& hash, RowSource& X, uint64_t* codes, const CancelToken* cancel);
+
+// The real-valued projections z (X.rows() x bits, row-major) that encode_rows takes the sign of:
+// for the same rows, bit j of a code is set exactly where z_j >= 0 (z_j > 0 when strict).
+template <class T>
+void project_rows(const HashFunction<T>& hash, RowSource& X, T* out, const CancelToken* cancel);
 
 // Packs the columns of an r x n matrix of signs (> 0 means +1) into n codes.
 void pack_sign_columns(const int8_t* B, int bits, int64_t n, uint64_t* codes);

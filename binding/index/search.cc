@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/memory_limit.h"
 #include "core/thread_pool.h"
+#include "index/ranges.h"
 #include "search/kernels.h"
 #include "search/topk.h"
 
@@ -18,41 +19,6 @@ struct Stop {
   const std::atomic<bool>* too_large = nullptr;
   bool operator()() const { return is_cancelled(cancel) || (too_large && too_large->load(std::memory_order_relaxed)); }
 };
-
-// Items [begin, end) of one chunk.
-struct Range {
-  size_t slot;
-  int64_t begin, end;
-};
-
-std::vector<Range> whole(const Snapshot& s) {
-  std::vector<Range> out;
-  for (size_t slot = 0; slot < s.chunks.size(); ++slot)
-    if (s.chunks[slot].data && s.chunks[slot].count > s.chunks[slot].dead_count) out.push_back({slot, 0, s.chunks[slot].count});
-  return out;
-}
-
-// The ranges split into `parts` runs of about equal item counts, in position order.
-std::vector<std::vector<Range>> split(const std::vector<Range>& ranges, int64_t parts) {
-  int64_t total = 0;
-  for (const Range& r : ranges) total += r.end - r.begin;
-  const int64_t step = (total + parts - 1) / parts;
-  std::vector<std::vector<Range>> out(static_cast<size_t>(parts));
-  int64_t part = 0, room = step;
-  for (Range r : ranges) {
-    while (r.begin < r.end) {
-      const int64_t n = std::min(room, r.end - r.begin);
-      out[static_cast<size_t>(part)].push_back({r.slot, r.begin, r.begin + n});
-      r.begin += n;
-      room -= n;
-      if (room == 0 && part + 1 < parts) {
-        ++part;
-        room = step;
-      }
-    }
-  }
-  return out;
-}
 
 // Offers the live items of `ranges` to tops[0..q1-q0) for queries q0..q1-1. The queries of a group
 // scan one L2-sized chunk of the database before the next chunk is read from memory.
@@ -137,7 +103,7 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
   const HammingScanFn scan = hamming_scan_kernel(s.bits);
   ThreadPool& pool = ThreadPool::instance();
   const int64_t workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();
-  const std::vector<Range> all = whole(s);
+  const std::vector<Range> all = live_ranges(s);
   const CutEstimate estimate(s, bounded ? k : 0, scan);
   if (count >= workers || s.live < 4096 * workers) {
     const int64_t group = std::max<int64_t>(1, std::min<int64_t>(32, (count + workers - 1) / workers));
@@ -165,7 +131,7 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
     return;
   }
   const int64_t parts = workers;
-  const std::vector<std::vector<Range>> runs = split(all, parts);
+  const std::vector<std::vector<Range>> runs = split_ranges(all, parts);
   std::vector<std::vector<int64_t>> pos(static_cast<size_t>(count * parts));
   std::vector<std::vector<uint16_t>> dist(pos.size());
   // The bound of each query, 0 for none (the runs of a query share it).
@@ -219,12 +185,6 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
   }
 }
 
-// Positions to ids, on the calling thread: a damaged id block of a mapped file throws here.
-void to_ids(const Snapshot& s, int64_t* positions, int64_t count) {
-  s.verify_ids(positions, count);
-  for (int64_t i = 0; i < count; ++i) positions[i] = s.id_at(positions[i]);
-}
-
 // A growing array in pooled blocks, for the results of one group of queries.
 template <class T>
 struct Arena {
@@ -244,8 +204,8 @@ struct Arena {
 
 }  // namespace
 
-SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
-                         const CancelToken* cancel) {
+SearchOutput search_topk_positions(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
+                                   const CancelToken* cancel) {
   SearchOutput out;
   out.queries = count;
   out.k = std::min(k, s.live);
@@ -263,7 +223,13 @@ SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t cou
                }
              });
   check_cancelled(cancel);
-  to_ids(s, out.ids.data(), static_cast<int64_t>(out.ids.size()));
+  return out;
+}
+
+SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
+                         const CancelToken* cancel) {
+  SearchOutput out = search_topk_positions(s, queries, count, k, threads, cancel);
+  positions_to_ids(s, out.ids.data(), static_cast<int64_t>(out.ids.size()));
   return out;
 }
 
@@ -318,7 +284,7 @@ SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t c
     std::copy(dist[a].data.data() + start[q], dist[a].data.data() + start[q] + size[q],
               out.distances.data() + out.offsets[q]);
   }
-  to_ids(s, out.ids.data(), total);
+  positions_to_ids(s, out.ids.data(), total);
   return out;
 }
 

@@ -22,6 +22,9 @@ struct SearchOutput {
 // caller checks that count * k results fit in memory (core/memory_limit.h).
 SearchOutput search_topk(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
                          const CancelToken* cancel = nullptr);
+// search_topk with snapshot positions in `ids` (for a second stage that reads the codes).
+SearchOutput search_topk_positions(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int threads,
+                                   const CancelToken* cancel = nullptr);
 // Every item within radius (at most limit per query, the first in the same order). Throws
 // ERR_ASCMH_TOO_LARGE as soon as the results outgrow the memory limit.
 SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t count, int radius, int64_t limit,

@@ -20,6 +20,9 @@ void InitInternal(Napi::Env env, Napi::Object exports);
 void InitIndex(Napi::Env env, Napi::Object exports);
 void InitEnvironment(Napi::Env env, Napi::Object exports);
 void InitDurable(Napi::Env env, Napi::Object exports);
+void InitDdash(Napi::Env env, Napi::Object exports);
+void InitMlpEncoder(Napi::Env env, Napi::Object exports);
+void InitDdashInternal(Napi::Env env, Napi::Object exports);
 }  // namespace ascmh
 
 namespace {
@@ -80,6 +83,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ascmh::InitInternal(env, exports);
   ascmh::InitIndex(env, exports);
   ascmh::InitDurable(env, exports);
+  ascmh::InitDdash(env, exports);
+  ascmh::InitMlpEncoder(env, exports);
+  ascmh::InitDdashInternal(env, exports);
   return exports;
 }
 

@@ -86,7 +86,8 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Encoder",
-                       {InstanceMethod<&Encoder::Encode>("encode"), InstanceMethod<&Encoder::EncodeAsync>("encodeAsync")});
+                       {InstanceMethod<&Encoder::Encode>("encode"), InstanceMethod<&Encoder::EncodeAsync>("encodeAsync"),
+                        InstanceMethod<&Encoder::Project>("project"), InstanceMethod<&Encoder::ProjectAsync>("projectAsync")});
   }
   explicit Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info) {
     Napi::Env env = info.Env();
@@ -106,14 +107,21 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
   }
 
  private:
-  MatrixArg features(const Napi::CallbackInfo& info) {
+  // bytes_per_row: of the answer (codes or projections), checked against the memory limit.
+  MatrixArg features(const Napi::CallbackInfo& info, double bytes_per_row, const char* answer) {
     Napi::Env env = info.Env();
     MatrixArg X = matrix_arg(env, info[0], "features");
     if (X.view.cols != hash_dim(hash_))
       throw_coded(env, "ERR_ASCMH_SHAPE", "features have " + std::to_string(X.view.cols) +
                                               " columns, the model expects " + std::to_string(hash_dim(hash_)));
-    require_memory(static_cast<double>(X.view.rows), words_per_code(hash_bits(hash_)) * 8.0, "the codes");
+    require_memory(static_cast<double>(X.view.rows), bytes_per_row, answer);
     return X;
+  }
+  MatrixArg features(const Napi::CallbackInfo& info) {
+    return features(info, words_per_code(hash_bits(hash_)) * 8.0, "the codes");
+  }
+  double projection_row_bytes() const {
+    return static_cast<double>(hash_bits(hash_)) * std::visit([](const auto& h) { return sizeof(h->W[0]); }, hash_);
   }
 
   Napi::Value Encode(const Napi::CallbackInfo& info) {
@@ -147,6 +155,46 @@ class Encoder : public Napi::ObjectWrap<Encoder> {
             return Napi::Uint8Array::New(env, bytes, move_to_js(env, std::move(codes)).ArrayBuffer(), 0);
           },
           ticket);
+    });
+  }
+
+  // The real-valued projections before the sign: rows x bits, of the model's precision.
+  Napi::Value Project(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MatrixArg X = features(info, projection_row_bytes(), "the projections");
+      BorrowedRows rows(X.view);
+      return std::visit(
+          [&](const auto& h) -> Napi::Value {
+            using T = typename std::decay_t<decltype(*h)>::Scalar;
+            auto out = Napi::TypedArrayOf<T>::New(env, static_cast<size_t>(X.view.rows) * h->bits);
+            project_rows(*h, rows, out.Data(), nullptr);
+            return out;
+          },
+          hash_);
+    });
+  }
+
+  Napi::Value ProjectAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MatrixArg X = features(info, projection_row_bytes(), "the projections");
+      JobTicket ticket(env);
+      std::shared_ptr<RowSource> rows = rows_for_job(env, X, ticket.token());
+      return std::visit(
+          [&](const auto& h) -> Napi::Value {
+            using T = typename std::decay_t<decltype(*h)>::Scalar;
+            auto hash = h;
+            return Job<std::vector<T>>::start(
+                env, "ascmh:project",
+                [hash, rows](const CancelToken& cancel) {
+                  std::vector<T> z(static_cast<size_t>(rows->rows()) * hash->bits);
+                  project_rows(*hash, *rows, z.data(), &cancel);
+                  return z;
+                },
+                [](Napi::Env env, std::vector<T>& z) -> Napi::Value { return move_to_js(env, std::move(z)); }, ticket);
+          },
+          hash_);
     });
   }
 

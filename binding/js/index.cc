@@ -11,6 +11,8 @@
 #include "core/memory_limit.h"
 #include "js/args.h"
 #include "js/job.h"
+#include "js/projection_args.h"
+#include "index/asymmetric_search.h"
 #include "index/hamming_index.h"
 #include "index/search.h"
 #include "search/kernels.h"
@@ -191,6 +193,50 @@ Napi::Object output_js(Napi::Env env, SearchOutput& r, bool radius) {
   return out;
 }
 
+// An asymmetric search: the projections copied (and checked) at call time.
+struct AsymmetricJob {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::vector<double> projections;
+  AsymmetricQuery query;
+  AsymmetricOutput run(const CancelToken* cancel) const { return search_asymmetric(*snapshot, query, cancel); }
+};
+
+std::shared_ptr<AsymmetricJob> parse_asymmetric(const Napi::CallbackInfo& info, const std::shared_ptr<const Snapshot>& s) {
+  Napi::Env env = info.Env();
+  auto job = std::make_shared<AsymmetricJob>();
+  job->snapshot = s;
+  AsymmetricQuery& q = job->query;
+  job->projections = projections_arg(env, info[0], "projections", s->bits, &q.count);
+  q.projections = job->projections.data();
+  Napi::Object o = object_arg(env, info[1], "ERR_ASCMH_OPTION", "search options");
+  q.k = integer_arg(env, o.Get("k"), "ERR_ASCMH_K", "k", 1, kMaxSafeInteger);
+  q.rerank = integer_option(env, o, "rerank", 0, "ERR_ASCMH_RERANK", 1, kMaxSafeInteger);
+  if (q.rerank > 0 && q.rerank < q.k)
+    throw_coded(env, "ERR_ASCMH_RERANK", "rerank (" + std::to_string(q.rerank) + ") must be at least k (" + std::to_string(q.k) + ")");
+  Napi::Value threshold = o.Get("threshold");
+  const std::string rule = threshold.IsString() ? threshold.As<Napi::String>().Utf8Value() : threshold.IsUndefined() ? "nonnegative" : "";
+  if (rule != "nonnegative" && rule != "positive")
+    throw_coded(env, "ERR_ASCMH_OPTION", "threshold must be 'nonnegative' or 'positive'");
+  q.strict = rule == "positive";
+  q.threads = threads_in(env, o);
+  // The answer: an id and a score per result; a re-ranking also holds its candidates.
+  const double live = static_cast<double>(s->live);
+  require_memory(static_cast<double>(q.count) * std::min(static_cast<double>(q.k), live), 12, "the search results");
+  if (q.rerank > 0)
+    require_memory(static_cast<double>(q.count) * std::min(static_cast<double>(q.rerank), live), 10 + 12,
+                   "the re-ranking candidates");
+  return job;
+}
+
+Napi::Object asymmetric_js(Napi::Env env, AsymmetricOutput& r) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("count", static_cast<double>(r.queries));
+  out.Set("k", static_cast<double>(r.k));
+  out.Set("ids", give_to_js(env, std::move(r.ids)));
+  out.Set("scores", give_to_js(env, std::move(r.scores)));
+  return out;
+}
+
 class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -200,6 +246,8 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
                         InstanceMethod<&IndexWrap::SearchAsync>("searchAsync"),
                         InstanceMethod<&IndexWrap::SearchRadius>("searchRadius"),
                         InstanceMethod<&IndexWrap::SearchRadiusAsync>("searchRadiusAsync"),
+                        InstanceMethod<&IndexWrap::SearchAsymmetric>("searchAsymmetric"),
+                        InstanceMethod<&IndexWrap::SearchAsymmetricAsync>("searchAsymmetricAsync"),
                         InstanceMethod<&IndexWrap::Save>("save"), InstanceMethod<&IndexWrap::Load>("load"),
                         InstanceMethod<&IndexWrap::OpenMapped>("openMapped"),
                         InstanceMethod<&IndexWrap::OwnedBytes>("ownedBytes"),
@@ -298,6 +346,25 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
       return Job<SearchOutput>::start(
           env, "ascmh:search", [job](const CancelToken& cancel) { return job->run(&cancel); },
           [radius](Napi::Env e, SearchOutput& r) -> Napi::Value { return output_js(e, r, radius); }, ticket);
+    });
+  }
+
+  Napi::Value SearchAsymmetric(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&] {
+      auto job = parse_asymmetric(info, index_->snapshot());
+      AsymmetricOutput r = job->run(nullptr);
+      return asymmetric_js(info.Env(), r);
+    });
+  }
+
+  Napi::Value SearchAsymmetricAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      auto job = parse_asymmetric(info, index_->snapshot());
+      JobTicket ticket(env);
+      return Job<AsymmetricOutput>::start(
+          env, "ascmh:search", [job](const CancelToken& cancel) { return job->run(&cancel); },
+          [](Napi::Env e, AsymmetricOutput& r) -> Napi::Value { return asymmetric_js(e, r); }, ticket);
     });
   }
 

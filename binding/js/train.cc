@@ -160,8 +160,8 @@ TrainOptions options_arg(Napi::Env env, Napi::Value value, int64_t rows) {
   options.bits = static_cast<int>(integer_option(env, o, "bits", 64, "ERR_ASCMH_BITS", 1, 1024));
   if (options.bits >= rows)
     throw_coded(env, "ERR_ASCMH_BITS", "bits must be at least 1 and below the number of training rows");
-  options.anchors[0] = integer_option(env, o, "imageAnchors", 1000, "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
-  options.anchors[1] = integer_option(env, o, "textAnchors", 1000, "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  options.anchors[0] = integer_option(env, o, "imageAnchors", std::min<int64_t>(1000, rows), "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  options.anchors[1] = integer_option(env, o, "textAnchors", std::min<int64_t>(1000, rows), "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
   options.lambda[0] = number_option(env, o, "lambdaImage", 0.5, code, 0, 1e300);
   options.lambda[1] = number_option(env, o, "lambdaText", 0.5, code, 0, 1e300);
   options.kernel_width[0] = number_option(env, o, "imageKernelWidth", 1, code, 1e-300, 1e300);

@@ -245,8 +245,8 @@ bool bool_option(Napi::Object o, const char* key, bool fallback) {
 void kernel_options(Napi::Env env, Napi::Object o, int64_t rows, KernelSpec spec[2], int64_t default_anchors[2],
                     bool centre, bool twice) {
   const char* code = "ERR_ASCMH_OPTION";
-  spec[0].anchors = integer_option(env, o, "imageAnchors", default_anchors[0], "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
-  spec[1].anchors = integer_option(env, o, "textAnchors", default_anchors[1], "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  spec[0].anchors = integer_option(env, o, "imageAnchors", std::min(default_anchors[0], rows), "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
+  spec[1].anchors = integer_option(env, o, "textAnchors", std::min(default_anchors[1], rows), "ERR_ASCMH_ANCHORS", 1, static_cast<double>(rows));
   const SigmaRule rule = sigma_rule_option(env, o, SigmaRule::mean_squared_distance);
   spec[0].width = number_option(env, o, "imageKernelWidth", 1, code, 1e-300, 1e300);
   spec[1].width = number_option(env, o, "textKernelWidth", 1, code, 1e-300, 1e300);

@@ -8,6 +8,7 @@ import { fail } from '../core/errors.js';
 import { MAT_VARIABLES, type MatDatasetVariables, openDataset } from '../io/data-files.js';
 import { type Matrix, type Modality, pickRows } from '../core/matrix.js';
 import { type AscmhOptions, DEFAULTS } from '../train/ascmh-options.js';
+import type { Method } from '../train/model.js';
 
 export function bitsList(value: string): number[] {
   const list = value.split(',').map((s) => Number(s.trim()));
@@ -64,17 +65,18 @@ export function withHyperParameters(cmd: Command): Command {
 
 /** --method, on train and eval. */
 export function withMethod(cmd: Command): Command {
-  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults; see README)').choices(['ascmh', 'batch', 'scratch']).default('ascmh'));
+  return cmd.addOption(new Option('--method <m>', 'training method (BATCH and SCRATCH use their authors\' defaults, DDASH its own; see README)').choices(['ascmh', 'batch', 'scratch', 'ddash']).default('ascmh'));
 }
 
 // The flags BATCH and SCRATCH share with ASCMH (passed on only when given); the rest are ASCMH's.
-const SHARED_FLAGS: Record<'batch' | 'scratch', string[]> = {
+const SHARED_FLAGS: Record<Exclude<Method, 'ascmh'>, string[]> = {
   batch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'omega'],
   scratch: ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'iterations', 'precision', 'alpha'],
+  ddash: ['iterations', 'precision'],
 };
 
 /** The hyper-parameters of `method` from the flags: ASCMH's all; another method's shared flags given on the command line. */
-export function methodHyperParameters(method: 'ascmh' | 'batch' | 'scratch', o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+export function methodHyperParameters(method: Method, o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
   if (method === 'ascmh') return hyperParameters(o) as Record<string, unknown>;
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   const out: Record<string, unknown> = {};

@@ -4,6 +4,7 @@ import { selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
 import type { Method, TrainingData } from '../train/model.js';
 import { type AnyModel, train as trainMethod } from '../train/trainers.js';
+import { DDASH_DEFAULTS } from '../train/ddash.js';
 import { Progress, bitsValue, checkOutputPath, interruptSignal, matVariables, methodHyperParameters, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
 
 export function registerTrain(program: Command): void {
@@ -42,14 +43,14 @@ async function train(o: Record<string, unknown>, cmd: Command): Promise<void> {
   await checkOutputPath(o.out as string);
   const data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
   const options = { ...hyper, bits: o.bits as number, seed: o.seed as number };
-  const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20 }[method];
+  const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number }[method];
   const progress = new Progress('train', iterations, verbosity);
   let model: AnyModel;
   try {
     model = await trainMethod(method, data, options as never, {
       signal: interruptSignal(),
-      onProgress: (p: { iteration: number; changedBits: number; reconstruction?: number; similarity?: number; label?: number; latentRank?: number }) => {
-        const terms = p.reconstruction === undefined ? `latent rank ${p.latentRank}` : `reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity!.toPrecision(6)}, label ${p.label!.toPrecision(6)}`;
+      onProgress: (p: { iteration: number; changedBits: number; reconstruction?: number; similarity?: number; label?: number; latentRank?: number; objective?: number }) => {
+        const terms = p.objective !== undefined ? `objective ${p.objective.toPrecision(6)}` : p.reconstruction === undefined ? `latent rank ${p.latentRank}` : `reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity!.toPrecision(6)}, label ${p.label!.toPrecision(6)}`;
         progress.detail(`iteration ${p.iteration}: ${terms}, bits changed ${p.changedBits}`);
         progress.update(p.iteration, `iterations`);
       },

@@ -1,7 +1,7 @@
 import type { Method, TrainingData } from '../train/model.js';
 import { train } from '../train/trainers.js';
 import type { AscmhOptions } from '../train/ascmh-options.js';
-import { type Protocol, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
+import { type Protocol, type Ranking, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
 import { fail } from '../core/errors.js';
 
 export interface ExperimentSpec {
@@ -17,6 +17,11 @@ export interface ExperimentSpec {
   options?: Omit<AscmhOptions, 'bits' | 'seed'> | Record<string, unknown>;
   /** Also compute the paper's curves (top-N precision at these N, precision-recall by radius). */
   curves?: { ns: number[] };
+  /**
+   * Rankings to evaluate every fit with (default ['hamming']): the row's i2t / t2i are the first's,
+   * and `rankings` holds each. Curves are computed with the Hamming ranking.
+   */
+  rankings?: Ranking[];
   onFit?: (bits: number, seed: number, seconds: number) => void;
   signal?: AbortSignal;
 }
@@ -36,6 +41,15 @@ export interface ExperimentRow {
   t2iStd: number;
   trainSeconds: number;
   curves?: { i2t: AveragedCurves; t2i: AveragedCurves };
+  /** The mAP of every ranking of spec.rankings. */
+  rankings?: Partial<Record<Ranking, RankingCells>>;
+}
+
+export interface RankingCells {
+  i2t: number;
+  t2i: number;
+  i2tStd: number;
+  t2iStd: number;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -74,9 +88,15 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRow
   if (spec.protocol !== 'train-codes' && spec.protocol !== 'encoded') {
     fail('ERR_ASCMH_OPTION', `protocol must be 'train-codes' or 'encoded', got ${String(spec.protocol)}`);
   }
+  const rankings = spec.rankings ?? ['hamming'];
+  if (!Array.isArray(rankings) || rankings.length === 0 || rankings.some((r) => r !== 'hamming' && r !== 'asymmetric')) {
+    fail('ERR_ASCMH_OPTION', "rankings must be a non-empty list of 'hamming' and 'asymmetric'");
+  }
+  if (spec.curves && !rankings.includes('hamming')) fail('ERR_ASCMH_OPTION', 'the curves need the Hamming ranking among the rankings');
   const rows: ExperimentRow[] = [];
   for (const bits of spec.bits) {
-    const i2t: number[] = [], t2i: number[] = [], seconds: number[] = [];
+    const seconds: number[] = [];
+    const maps = rankings.map(() => ({ i2t: [] as number[], t2i: [] as number[] }));
     const i2tCurves: RetrievalCurves[] = [], t2iCurves: RetrievalCurves[] = [];
     for (let seed = 0; seed < spec.seeds; seed++) {
       const started = performance.now();
@@ -85,15 +105,20 @@ export async function runExperiment(spec: ExperimentSpec): Promise<ExperimentRow
       seconds.push(took);
       spec.onFit?.(bits, seed, took);
       const database = spec.protocol === 'train-codes' ? spec.train : (spec.database ?? spec.train);
-      const r = await evaluateCrossModal(model, spec.query, database, spec.protocol, { curves: spec.curves });
-      i2t.push(r.imageToText);
-      t2i.push(r.textToImage);
-      if (r.curves) {
-        i2tCurves.push(r.curves.imageToText);
-        t2iCurves.push(r.curves.textToImage);
+      for (const [i, ranking] of rankings.entries()) {
+        const curves = ranking === 'hamming' && !rankings.slice(0, i).includes('hamming') ? spec.curves : undefined;
+        const r = await evaluateCrossModal(model, spec.query, database, spec.protocol, { curves, ranking });
+        maps[i].i2t.push(r.imageToText);
+        maps[i].t2i.push(r.textToImage);
+        if (r.curves) {
+          i2tCurves.push(r.curves.imageToText);
+          t2iCurves.push(r.curves.textToImage);
+        }
       }
     }
-    const row: ExperimentRow = { bits, i2t: mean(i2t), t2i: mean(t2i), i2tStd: std(i2t), t2iStd: std(t2i), trainSeconds: median(seconds) };
+    const cells = maps.map(({ i2t, t2i }): RankingCells => ({ i2t: mean(i2t), t2i: mean(t2i), i2tStd: std(i2t), t2iStd: std(t2i) }));
+    const row: ExperimentRow = { bits, ...cells[0], trainSeconds: median(seconds) };
+    if (spec.rankings) row.rankings = Object.fromEntries(rankings.map((r, i) => [r, cells[i]]));
     if (i2tCurves.length) row.curves = { i2t: averageCurves(i2tCurves), t2i: averageCurves(t2iCurves) };
     rows.push(row);
   }

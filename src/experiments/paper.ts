@@ -1,5 +1,6 @@
 // The paper's own results (ASCMH, Table 2: mAP, mean of 20 runs, train-codes protocol), for
 // printing beside ours.
+import type { Method } from '../train/model.js';
 
 export type PaperDataset = 'wiki' | 'mirflickr25k' | 'nus-wide';
 
@@ -43,8 +44,14 @@ export const PAPER_TABLE2_BASELINES: Record<'batch' | 'scratch', Record<PaperDat
   },
 };
 
+/** Whether the ASCMH paper's Table 2 has a row for the method (DDASH: no; its own paper reports none for these sets). */
+export function hasPaperRow(method: Method): method is 'ascmh' | 'batch' | 'scratch' {
+  return method === 'ascmh' || method === 'batch' || method === 'scratch';
+}
+
 /** The paper's mAP of a method (ascmh, batch, scratch) for a task at a code length, if reported. */
-export function paperMethodMap(method: 'ascmh' | 'batch' | 'scratch', dataset: PaperDataset, task: 'i2t' | 't2i', bits: number): number | undefined {
+export function paperMethodMap(method: Method, dataset: PaperDataset, task: 'i2t' | 't2i', bits: number): number | undefined {
+  if (!hasPaperRow(method)) return undefined;
   if (method === 'ascmh') return paperMap(dataset, task, bits);
   const at = (PAPER_BITS as readonly number[]).indexOf(bits);
   return at < 0 ? undefined : PAPER_TABLE2_BASELINES[method][dataset][task][at];

@@ -3,14 +3,16 @@
 // Version 2 (issue 13) tags the model with its method and encoder kind and each hash function with
 // its sigma rule and sign threshold, and may hold two more sections per modality (inputMean,
 // rotation). Version 1 files (ASCMH only, written before) still load: they are ASCMH models with
-// the 'kernel-ridge' encoder, the 'mean-distance' rule and the '>= 0' threshold.
+// the 'kernel-ridge' encoder, the 'mean-distance' rule and the '>= 0' threshold. The 'mlp' encoder
+// (DDASH) stores a network per modality instead of a kernel hash function: its sizes (dim, hidden)
+// and the sections inputMean, inputScale, W1, b1, W2, b2.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
 import { AscmhError, fail } from '../core/errors.js';
 import { checkPath } from '../core/paths.js';
 import type { Codes } from '../core/matrix.js';
-import type { EncoderKind, HashFunctionParameters, Method } from '../train/model.js';
+import type { EncoderKind, HashFunctionParameters, Method, MlpHashParameters } from '../train/model.js';
 
 const MAGIC = Buffer.from('ASCMHMDL', 'latin1');
 export const MODEL_FORMAT_VERSION = 2;
@@ -24,8 +26,9 @@ export interface StoredModel<O = Record<string, unknown>> {
   /** Absent when writing: the method's own. */
   encoder?: EncoderKind;
   options: O;
-  image: HashFunctionParameters;
-  text: HashFunctionParameters;
+  /** MlpHashParameters for the 'mlp' encoder, else HashFunctionParameters. */
+  image: HashFunctionParameters | MlpHashParameters;
+  text: HashFunctionParameters | MlpHashParameters;
   trainingCodes: Codes;
   history: unknown[];
   converged?: boolean;
@@ -33,7 +36,8 @@ export interface StoredModel<O = Record<string, unknown>> {
 }
 
 /** The encoder kind each method uses. */
-export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation' };
+export const ENCODER_OF: Record<Method, EncoderKind> = { ascmh: 'kernel-ridge', batch: 'kernel-ridge', scratch: 'kernel-projection-rotation', ddash: 'mlp' };
+const MLP_PARTS = ['inputMean', 'inputScale', 'W1', 'b1', 'W2', 'b2'] as const;
 const DIGEST = 32;
 
 type ArrayKind = 'float64' | 'float32' | 'uint8';
@@ -52,7 +56,13 @@ export async function writeModelFile(path: string, state: StoredModel<object>): 
   const arrays: [string, Float64Array | Float32Array | Uint8Array][] = [];
   const hashMeta: Record<string, object> = {};
   for (const m of ['image', 'text'] as const) {
-    const h = state[m];
+    if (encoder === 'mlp') {
+      const net = state[m] as MlpHashParameters;
+      hashMeta[m] = { dim: net.dim, hidden: net.hidden };
+      for (const part of MLP_PARTS) arrays.push([`${m}.${part}`, net[part]]);
+      continue;
+    }
+    const h = state[m] as HashFunctionParameters;
     hashMeta[m] = {
       count: h.count,
       dim: h.dim,
@@ -230,13 +240,28 @@ function parseModel(file: Buffer, path: string): Required<Pick<StoredModel, 'met
       }
     }
   }
-  const image = hashOf('image'), text = hashOf('text');
+  const mlpOf = (m: 'image' | 'text'): MlpHashParameters => {
+    const meta = header.hash?.[m];
+    if (meta === null || typeof meta !== 'object') corrupt(path, `missing ${m} hash network`);
+    const { dim, hidden } = meta;
+    if (!isCount(dim, 1, 2 ** 24) || !isCount(hidden, 1, 2 ** 16)) corrupt(path, `${m} hash network has ${String(hidden)} hidden units over ${String(dim)} inputs`);
+    if (dim * hidden + hidden * bits > 2 ** 31) corrupt(path, `${m} hash network is larger than the file`);
+    const part = (name: (typeof MLP_PARTS)[number], length: number) => finite(need(`${m}.${name}`, floatKind, length) as Float64Array | Float32Array, `${m}.${name}`);
+    return { dim, hidden, inputMean: part('inputMean', dim), inputScale: part('inputScale', dim), W1: part('W1', dim * hidden), b1: part('b1', hidden), W2: part('W2', hidden * bits), b2: part('b2', bits) };
+  };
+  const image = encoder === 'mlp' ? mlpOf('image') : hashOf('image');
+  const text = encoder === 'mlp' ? mlpOf('text') : hashOf('text');
   // Every section must be one the header accounts for.
   const expected = new Set(['trainingCodes']);
   for (const [m, h] of [['image', image], ['text', text]] as const) {
+    if (encoder === 'mlp') {
+      for (const part of MLP_PARTS) expected.add(`${m}.${part}`);
+      continue;
+    }
+    const k = h as HashFunctionParameters;
     for (const part of ['anchors', 'mean', 'W']) expected.add(`${m}.${part}`);
-    if (h.inputMean) expected.add(`${m}.inputMean`);
-    if (h.rotation) expected.add(`${m}.rotation`);
+    if (k.inputMean) expected.add(`${m}.inputMean`);
+    if (k.rotation) expected.add(`${m}.rotation`);
   }
   for (const name of sections.keys()) if (!expected.has(name)) corrupt(path, `unexpected section ${name}`);
   return {

@@ -3,7 +3,7 @@ import { AscmhError, type ErrorCode, callNative, fail } from '../core/errors.js'
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
-import { HammingIndex, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingSearchOptions } from './hamming-index.js';
+import { HammingIndex, type AsymmetricSearchOptions, type AsymmetricSearchResult, type Projections, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingSearchOptions } from './hamming-index.js';
 import type { IdType, RadiusResult, TopKResult } from './search-results.js';
 
 /**
@@ -148,6 +148,14 @@ export class DurableHammingIndex {
 
   searchRadiusAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): Promise<RadiusResult<T>> {
     return this.#view.searchRadiusAsync(queries, options);
+  }
+
+  searchAsymmetric(projections: Projections, options: AsymmetricSearchOptions): AsymmetricSearchResult {
+    return this.#view.searchAsymmetric(projections, options);
+  }
+
+  searchAsymmetricAsync(projections: Projections, options: AsymmetricSearchOptions): Promise<AsymmetricSearchResult> {
+    return this.#view.searchAsymmetricAsync(projections, options);
   }
 
   stats(): DurableStats {

@@ -1,6 +1,6 @@
 // Exact Hamming search over packed binary codes, backed by the native index.
 import { type ErrorCode, callNative, callNativeAsync, fail } from '../core/errors.js';
-import { type Codes, validateCodes } from '../core/matrix.js';
+import { type Codes, validateCodes, validateMatrix } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
 import { statSync } from 'node:fs';
@@ -60,6 +60,39 @@ export interface HammingSearchResult {
   ids: BigInt64Array;
   /** Hamming distances, aligned with `ids`. */
   distances: Uint16Array;
+}
+
+/** Real-valued query projections, one row per query and one column per code bit (`model.project`). */
+export interface Projections {
+  rows: number;
+  cols: number;
+  data: Float32Array | Float64Array;
+}
+
+export interface AsymmetricSearchOptions {
+  /** Results per query, a positive integer; capped at the index size. */
+  k: number;
+  /**
+   * Re-rank instead of scoring every item: the `rerank` Hamming-nearest items of each query's sign
+   * code are scored and the best k returned. An integer >= k; absent: a full scan.
+   */
+  rerank?: number;
+  /** How the sign code of a projection is formed for `rerank`: bit set where p >= 0 (default) or p > 0 (BATCH). */
+  threshold?: 'nonnegative' | 'positive';
+  /** Threads from the shared pool (0 or absent = all). */
+  threads?: number;
+}
+
+/**
+ * Asymmetric top-k results: query q's results are entries [q * k, (q + 1) * k), by descending
+ * score sum_j p_j * (bit_j ? +1 : -1), ties by insertion order.
+ */
+export interface AsymmetricSearchResult {
+  count: number;
+  k: number;
+  ids: BigInt64Array;
+  /** Single-precision scores (the kernel's own, exactly: equal codes have equal scores). */
+  scores: Float32Array;
 }
 
 /**
@@ -126,6 +159,8 @@ export class HammingIndex {
     searchAsync(q: HammingCodes, o: HammingSearchOptions): Promise<HammingSearchResult>;
     searchRadius(q: HammingCodes, o: HammingRadiusOptions): HammingRadiusResult;
     searchRadiusAsync(q: HammingCodes, o: HammingRadiusOptions): Promise<HammingRadiusResult>;
+    searchAsymmetric(p: Projections, o: AsymmetricSearchOptions): AsymmetricSearchResult;
+    searchAsymmetricAsync(p: Projections, o: AsymmetricSearchOptions): Promise<AsymmetricSearchResult>;
     save(path: string): void;
     load(path: string): void;
     openMapped(path: string): void;
@@ -259,6 +294,23 @@ export class HammingIndex {
   }
 
   /**
+   * Asymmetric top-k: ranks the codes by their inner product with real-valued query projections
+   * (`model.project`), score = sum_j p_j * (bit_j ? +1 : -1), highest first, ties by insertion
+   * order. Without `rerank` every item is scored (per-byte lookup tables); with `rerank: N` the N
+   * Hamming-nearest items of each projection's sign code are re-scored.
+   */
+  searchAsymmetric(projections: Projections, options: AsymmetricSearchOptions): AsymmetricSearchResult {
+    const checked = this.#checkAsymmetric(projections, options);
+    return callNative(() => this.#native.searchAsymmetric(checked, options));
+  }
+
+  /** {@link searchAsymmetric} on native threads (the projections are copied when it is called). */
+  async searchAsymmetricAsync(projections: Projections, options: AsymmetricSearchOptions): Promise<AsymmetricSearchResult> {
+    const checked = this.#checkAsymmetric(projections, options);
+    return callNativeAsync(() => this.#native.searchAsymmetricAsync(checked, options));
+  }
+
+  /**
    * Writes the index (versioned header, checksums) to `path`: a temporary file beside it, flushed
    * and renamed over it, so a failed save leaves the previous file as it was.
    */
@@ -271,6 +323,21 @@ export class HammingIndex {
     const checked = validateCodes(queries, 'queries', this.bits);
     const o = checkOptions(options);
     checkInteger(o.k, 'ERR_ASCMH_K', 'k', 1, Number.MAX_SAFE_INTEGER);
+    return checked;
+  }
+
+  #checkAsymmetric(projections: Projections, options: AsymmetricSearchOptions): Projections {
+    const checked = validateMatrix(projections, 'projections', { allowEmpty: true, checkFinite: false });
+    if (checked.cols !== this.bits) fail('ERR_ASCMH_SHAPE', `projections have ${checked.cols} columns; the index holds ${this.bits}-bit codes`);
+    const o = checkOptions(options);
+    const k = checkInteger(o.k, 'ERR_ASCMH_K', 'k', 1, Number.MAX_SAFE_INTEGER);
+    if (o.rerank !== undefined) {
+      checkInteger(o.rerank, 'ERR_ASCMH_RERANK', 'rerank', 1, Number.MAX_SAFE_INTEGER);
+      if ((o.rerank as number) < k) fail('ERR_ASCMH_RERANK', `rerank (${String(o.rerank)}) must be at least k (${k})`);
+    }
+    if (o.threshold !== undefined && o.threshold !== 'nonnegative' && o.threshold !== 'positive') {
+      fail('ERR_ASCMH_OPTION', `threshold must be 'nonnegative' or 'positive', got ${String(o.threshold)}`);
+    }
     return checked;
   }
 

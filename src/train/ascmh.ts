@@ -5,6 +5,8 @@ import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOpti
 import { readModelFile, writeModelFile } from '../io/model-file.js';
 import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
 
+type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array>; project(x: Matrix): Matrix['data']; projectAsync(x: Matrix): Promise<Matrix['data']> };
+
 /** Asymmetric Scalable Cross-Modal Hashing: a trained model. */
 export class ASCMH implements CrossModalHashModel {
   readonly method = 'ascmh';
@@ -16,7 +18,7 @@ export class ASCMH implements CrossModalHashModel {
   readonly latent?: LatentState;
   private readonly hash: Record<Modality, HashFunctionParameters>;
   private readonly codes: Codes;
-  private readonly encoders: Partial<Record<Modality, { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array> }>> = {};
+  private readonly encoders: Partial<Record<Modality, NativeEncoder>> = {};
 
   /** Use ASCMH.fit or ASCMH.load. */
   constructor(state: ModelState) {
@@ -151,6 +153,31 @@ export class ASCMH implements CrossModalHashModel {
     }
   }
 
+  /**
+   * The real-valued projections before the sign (rows x bits, the model's precision), on the
+   * calling thread: encode() sets bit j exactly where z_j >= 0 (> 0 with the 'positive' threshold).
+   * Ranking database codes by their inner product with z is asymmetric ranking
+   * (HammingIndex.searchAsymmetric).
+   */
+  project(modality: Modality, features: Matrix): Matrix {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { rows: checked.rows, cols: this.bits, data: callNative(() => encoder.project(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
+  /** {@link project} on a native thread; the input may change meanwhile, as with encodeAsync. */
+  async projectAsync(modality: Modality, features: Matrix): Promise<Matrix> {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { rows: checked.rows, cols: this.bits, data: await callNativeAsync(() => encoder.projectAsync(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
   /** Writes the model atomically (temporary file, then rename). */
   async save(path: string): Promise<void> {
     await writeModelFile(path, {
@@ -174,7 +201,7 @@ export class ASCMH implements CrossModalHashModel {
     }
     let encoder = this.encoders[modality];
     if (!encoder) {
-      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits }));
+      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits })) as NativeEncoder;
       this.encoders[modality] = encoder;
     }
     return [encoder!, checked] as const;

@@ -8,7 +8,7 @@ import { writeModelFile } from '../io/model-file.js';
 import { native } from '../core/native.js';
 import type { CrossModalHashModel, EncoderKind, HashFunctionParameters, Method, MethodFitControl, MethodModelState, MethodProgress, SignThreshold, TrainingData } from './model.js';
 
-type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array> };
+type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array>; project(x: Matrix): Matrix['data']; projectAsync(x: Matrix): Promise<Matrix['data']> };
 
 export abstract class KernelHashModel<O extends { bits: number }> implements CrossModalHashModel {
   abstract readonly method: Method;
@@ -65,6 +65,31 @@ export abstract class KernelHashModel<O extends { bits: number }> implements Cro
     const [encoder, checked] = this.encoder(modality, features);
     try {
       return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
+  /**
+   * The real-valued projections before the sign (rows x bits, the model's precision), on the
+   * calling thread: encode() sets bit j exactly where z_j >= 0 (> 0 with the 'positive' threshold).
+   * Ranking database codes by their inner product with z is asymmetric ranking
+   * (HammingIndex.searchAsymmetric).
+   */
+  project(modality: Modality, features: Matrix): Matrix {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { rows: checked.rows, cols: this.bits, data: callNative(() => encoder.project(checked)) };
+    } catch (err) {
+      throw namedFor(modality, err);
+    }
+  }
+
+  /** {@link project} on a native thread; the input may change meanwhile, as with encodeAsync. */
+  async projectAsync(modality: Modality, features: Matrix): Promise<Matrix> {
+    const [encoder, checked] = this.encoder(modality, features);
+    try {
+      return { rows: checked.rows, cols: this.bits, data: await callNativeAsync(() => encoder.projectAsync(checked)) };
     } catch (err) {
       throw namedFor(modality, err);
     }

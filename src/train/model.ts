@@ -13,14 +13,15 @@ export interface TrainingData {
 }
 
 /** The methods this library trains. */
-export type Method = 'ascmh' | 'batch' | 'scratch';
+export type Method = 'ascmh' | 'batch' | 'scratch' | 'ddash';
 
 /**
  * How a modality's code is computed from its features (the tagged encoder of the model file):
  * - 'kernel-ridge': z = W^T (phi(x) - mean) (ASCMH, BATCH: kernel ridge regression onto B);
- * - 'kernel-projection-rotation': z = R W^T (phi(x) - mean) (SCRATCH: a projection, then the rotation R).
+ * - 'kernel-projection-rotation': z = R W^T (phi(x) - mean) (SCRATCH: a projection, then the rotation R);
+ * - 'mlp': z = W2^T relu(W1^T ((x - inputMean) .* inputScale) + b1) + b2 (DDASH: a network per modality).
  */
-export type EncoderKind = 'kernel-ridge' | 'kernel-projection-rotation';
+export type EncoderKind = 'kernel-ridge' | 'kernel-projection-rotation' | 'mlp';
 
 /**
  * How the RBF width is set: 'mean-distance': exp(-d^2 / (2 sigma^2)) with sigma = width x the mean
@@ -51,6 +52,20 @@ export interface HashFunctionParameters {
   threshold?: SignThreshold;
 }
 
+/** The hash network of one modality (encoder kind 'mlp'); code bit j is set where z_j >= 0. */
+export interface MlpHashParameters {
+  /** Input dimension d and hidden units h. */
+  dim: number;
+  hidden: number;
+  /** z-score of the input: (x - inputMean) .* inputScale (1 / the training std), d values each. */
+  inputMean: Float64Array | Float32Array;
+  inputScale: Float64Array | Float32Array;
+  W1: Float64Array | Float32Array; // d x h
+  b1: Float64Array | Float32Array; // h
+  W2: Float64Array | Float32Array; // h x bits
+  b2: Float64Array | Float32Array; // bits
+}
+
 export interface LatentState {
   V: Float64Array | Float32Array; // bits x n
   R: Float64Array | Float32Array; // bits x bits
@@ -65,10 +80,18 @@ export interface CrossModalHashModel {
   readonly trainingCodes: Codes;
   encode(modality: Modality, features: Matrix): Codes;
   encodeAsync(modality: Modality, features: Matrix): Promise<Codes>;
+  /**
+   * The real-valued projections z (rows x bits) that encode() takes the sign of: bit j of a code is
+   * set exactly where z_j >= 0 (z_j > 0 with the 'positive' threshold), for the same rows.
+   */
+  project(modality: Modality, features: Matrix): Matrix;
+  projectAsync(modality: Modality, features: Matrix): Promise<Matrix>;
+  /** The parameters of a kernel method's hash function, its sign threshold included (absent on DDASH, whose hash functions are networks). */
+  hashFunction?(modality: Modality): HashFunctionParameters;
   save(path: string): Promise<void>;
 }
 
-/** A training method (ASCMH, BATCH, SCRATCH; later DDASH, CSMH): fit returns its model class. */
+/** A training method (ASCMH, BATCH, SCRATCH, DDASH; later CSMH): fit returns its model class. */
 export interface CrossModalTrainer<O, M extends CrossModalHashModel = CrossModalHashModel, C = FitControl> {
   readonly method: Method;
   fit(data: TrainingData, options: O, control?: C): Promise<M>;

@@ -4,6 +4,7 @@ import { readModelFile } from '../io/model-file.js';
 import { ASCMH, ascmhTrainer } from './ascmh.js';
 import type { AscmhOptions, FitControl } from './ascmh-options.js';
 import { BATCH, type BatchOptions, batchTrainer } from './batch.js';
+import { DDASH, type DdashFitControl, type DdashOptions, ddashTrainer } from './ddash.js';
 import type { Method, MethodFitControl, TrainingData } from './model.js';
 import { SCRATCH, type ScratchOptions, scratchTrainer } from './scratch.js';
 
@@ -12,15 +13,16 @@ export interface MethodTypes {
   ascmh: { options: AscmhOptions; control: FitControl; model: ASCMH };
   batch: { options: BatchOptions; control: MethodFitControl; model: BATCH };
   scratch: { options: ScratchOptions; control: MethodFitControl; model: SCRATCH };
+  ddash: { options: DdashOptions; control: DdashFitControl; model: DDASH };
 }
 
 export type AnyModel = MethodTypes[Method]['model'];
 
-export const METHODS: readonly Method[] = ['ascmh', 'batch', 'scratch'];
+export const METHODS: readonly Method[] = ['ascmh', 'batch', 'scratch', 'ddash'];
 
-export const trainers = { ascmh: ascmhTrainer, batch: batchTrainer, scratch: scratchTrainer } as const;
+export const trainers = { ascmh: ascmhTrainer, batch: batchTrainer, scratch: scratchTrainer, ddash: ddashTrainer } as const;
 
-/** Trains `method` on paired data; same as ASCMH.fit / BATCH.fit / SCRATCH.fit. */
+/** Trains `method` on paired data; same as ASCMH.fit / BATCH.fit / SCRATCH.fit / DDASH.fit. */
 export function train<M extends Method>(method: M, data: TrainingData, options: MethodTypes[M]['options'], control?: MethodTypes[M]['control']): Promise<MethodTypes[M]['model']> {
   if (!METHODS.includes(method)) fail('ERR_ASCMH_METHOD', `method must be one of ${METHODS.join(', ')}, got ${String(method)}`);
   const trainer = trainers[method] as { fit(d: TrainingData, o: unknown, c?: unknown): Promise<MethodTypes[M]['model']> };
@@ -37,5 +39,7 @@ export async function loadModel(path: string): Promise<AnyModel> {
       return BATCH.fromStored(stored as typeof stored & { method: 'batch' });
     case 'scratch':
       return SCRATCH.fromStored(stored as typeof stored & { method: 'scratch' });
+    case 'ddash':
+      return DDASH.fromStored(stored as typeof stored & { method: 'ddash' });
   }
 }

@@ -1,7 +1,7 @@
 // --method on train and eval, and reproduce's table per method, run as a user would.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BATCH, SCRATCH, loadModel } from '../../src/index.js';
+import { BATCH, DDASH, SCRATCH, loadModel } from '../../src/index.js';
 import { PAPER_TABLE2_BASELINES } from '../../src/experiments/paper.js';
 import { run, syntheticFolder, tempDir, userError } from '../helpers/cli.js';
 
@@ -21,6 +21,21 @@ describe('ascmh train / eval --method', () => {
       const e = await run('encode', '--model', out, '--modality', 'text', '--input', join(data, 'txt.npy'), '--out', join(work, `${method}.npy`));
       expect(e.code, e.stderr).toBe(0);
     }
+  });
+  it('trains a DDASH model (no kernel flags; --iterations and --precision apply) that encode and search take', async () => {
+    const data = syntheticFolder(), work = tempDir(), out = join(work, 'ddash.ascmh');
+    const r = await run('train', '--data', data, '--bits', '16', '--method', 'ddash', '--iterations', '4', '--out', out, '--verbose');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/16-bit DDASH model/);
+    expect(r.stderr).toMatch(/iteration 4: objective [0-9.e+]+, bits changed \d+/);
+    const model = await loadModel(out);
+    expect(model).toBeInstanceOf(DDASH);
+    expect(model.options).toMatchObject({ iterations: 4, bits: 16 });
+    const e = await run('encode', '--model', out, '--modality', 'image', '--input', join(data, 'img.npy'), '--out', join(work, 'codes.npy'));
+    expect(e.code, e.stderr).toBe(0);
+    const s = await run('search', '--model', out, '--modality', 'text', '--input', join(data, 'txt.npy'), '-k', '3', '--json');
+    expect(s.code, s.stderr).toBe(0);
+    expect(userError(await run('train', '--data', data, '--bits', '16', '--method', 'ddash', '--image-anchors', '40', '--out', out))).toMatch(/--image-anchors is an ASCMH option; DDASH takes --iterations, --precision/);
   });
   it('eval --method scratch --json names the method', async () => {
     const r = await run('eval', '--data', syntheticFolder(), '--bits', '16', '--seeds', '1', '--method', 'scratch', '--json', ...SMALL);
@@ -52,5 +67,17 @@ describe('ascmh reproduce --methods', () => {
     expect(table).toMatch(/^BATCH on .* \(paper: Wiki, the ASCMH paper's row for it\)/m);
     expect(table).toMatch(/^SCRATCH on /m);
     expect(table).toContain(PAPER_TABLE2_BASELINES.scratch.wiki.i2t[0].toFixed(4));
+  });
+  it('prints a DDASH table that says no published numbers exist instead of a paper row', async () => {
+    const args = ['reproduce', '--data', syntheticFolder(), '--seeds', '1', '--bits', '16', '--paper', 'wiki', '--methods', 'ddash', '--iterations', '3'];
+    const json = await run(...args, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const cell = JSON.parse(json.stdout).methods[0].results[0];
+    expect(cell.i2t).toMatchObject({ paper: null, difference: null });
+    expect(cell.t2i.ours).toBeGreaterThan(0);
+    const table = (await run(...args)).stdout;
+    expect(table).toMatch(/^DDASH on .* \(no published numbers for DDASH on Wiki\)/m);
+    expect(table).toMatch(/paper\s+none published/);
+    expect(table).not.toMatch(/difference/);
   });
 });

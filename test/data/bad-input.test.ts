@@ -97,6 +97,15 @@ describe('numbers the native side would have cast out of range (UBSan: float-cas
     expect(await model.encodeAsync('image', empty)).toMatchObject({ count: 0, data: new Uint8Array(0) });
   });
 
+  it('a native fit on fewer rows than the default anchor count takes every row as an anchor (was a heap overflow)', async () => {
+    const data = datasets.synthetic({ n: 60, imageDim: 6, textDim: 4, seed: 3 });
+    for (const fit of [native.fit, native.fitBatch, native.fitScratch]) {
+      const out = await fit(data.image, data.text, data.labels, { bits: 8, iterations: 1 }).promise;
+      expect(out.kernels.map((k: { count: number }) => k.count)).toEqual([60, 60]);
+      expect(out.kernels[0].anchors.length).toBe(60 * 6);
+    }
+  });
+
   it('options that do not fit the native types are refused at the native boundary', () => {
     const data = datasets.synthetic({ n: 50, seed: 1 });
     for (const bad of [{ bits: 1e300 }, { bits: 16, seed: 2 ** 64 }, { bits: 16, iterations: 1e12 }, { bits: 16, imageAnchors: 1e20 }, { bits: 16, alpha: NaN }]) {

@@ -1,21 +1,24 @@
 // The same checks on every trainer (issue 13): train(method, ...) and loadModel(path) work alike
-// for ASCMH, BATCH and SCRATCH: off the main thread, progress, cancellation, determinism for a
+// for ASCMH, BATCH, SCRATCH and DDASH: off the main thread, progress, cancellation, determinism for a
 // seed, the same coded errors for bad input, and a save/load round trip into the right class.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ASCMH, BATCH, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
+import { ASCMH, BATCH, DDASH, DDASH_DEFAULTS, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
 import { fileScratchDir } from '../helpers/temp.js';
 
 const data = smallSet(160, 3);
 const small = { bits: 16, imageAnchors: 20, textAnchors: 15 };
-const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH };
-const iterationsOf = { ascmh: 5, batch: 6, scratch: 20 };
+const classes = { ascmh: ASCMH, batch: BATCH, scratch: SCRATCH, ddash: DDASH };
+const iterationsOf = { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number };
+// DDASH has no kernel features: no anchors.
+const kernel = (method: Method) => method !== 'ddash';
+const anchors = (method: Method, image: number, text: number) => (kernel(method) ? { imageAnchors: image, textAnchors: text } : {});
 const dir = fileScratchDir('ascmh-conformance-');
 const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => Buffer.from(a.data).equals(Buffer.from(b.data));
 // ASCMH stops early once converged; give it no tolerance so every method runs all its iterations.
-const opts = (method: Method, extra: Record<string, unknown> = {}) => ({ ...small, ...(method === 'ascmh' ? { tolerance: 0 } : {}), ...extra });
+const opts = (method: Method, extra: Record<string, unknown> = {}) => ({ bits: small.bits, ...anchors(method, small.imageAnchors, small.textAnchors), ...(method === 'ascmh' ? { tolerance: 0 } : {}), ...extra });
 const fit = (method: Method, d: unknown, o: unknown, control?: unknown) => train(method, d as TrainingData, o as never, control as never);
 
 describe.each(METHODS)('trainer conformance: %s', (method) => {
@@ -41,7 +44,7 @@ describe.each(METHODS)('trainer conformance: %s', (method) => {
     const big = smallSet(1500, 8);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    await fit(method, big, opts(method, { bits: 64, imageAnchors: 300, textAnchors: 300, iterations: 30 }));
+    await fit(method, big, opts(method, { bits: 64, ...anchors(method, 300, 300), iterations: kernel(method) ? 30 : 5 }));
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(0);
   });
@@ -69,8 +72,14 @@ describe.each(METHODS)('trainer conformance: %s', (method) => {
     await expect(fit(method, { ...data, labels: { ...data.labels, data: labels } }, opts(method))).rejects.toMatchObject({ code: 'ERR_ASCMH_LABELS' });
     await expect(fit(method, null, opts(method))).rejects.toMatchObject({ code: 'ERR_ASCMH_NOT_MATRIX' });
     for (const bits of [7, 1025, 16.5, 160]) await expect(fit(method, data, opts(method, { bits }))).rejects.toMatchObject({ code: 'ERR_ASCMH_BITS' });
-    await expect(fit(method, data, opts(method, { imageAnchors: 161 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_ANCHORS' });
-    await expect(fit(method, data, opts(method, { textAnchors: 0 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_ANCHORS' });
+    if (kernel(method)) {
+      await expect(fit(method, data, opts(method, { imageAnchors: 161 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_ANCHORS' });
+      await expect(fit(method, data, opts(method, { textAnchors: 0 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_ANCHORS' });
+    } else {
+      await expect(fit(method, data, opts(method, { imageAnchors: 20 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION', message: expect.stringMatching(/imageAnchors/) });
+      await expect(fit(method, data, opts(method, { querySample: 161 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION', message: expect.stringMatching(/querySample/) });
+      await expect(fit(method, data, opts(method, { hiddenText: 0 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
+    }
     await expect(fit(method, data, opts(method, { seed: -1 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
     await expect(fit(method, data, opts(method, { precision: 'float16' }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
     await expect(fit(method, data, opts(method, { bitz: 1 }))).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION', message: expect.stringMatching(/bitz/) });

@@ -1,0 +1,86 @@
+// The asymmetric scoring kernels (search/asymmetric.h): portable scalar code, unrolled for the
+// common widths. An item's code is read as 64-bit words and split into bytes in registers.
+#include <cmath>
+
+#include "core/codes.h"
+#include "search/asymmetric.h"
+
+namespace ascmh {
+
+void build_score_lut(const double* projection, int bits, float* lut) {
+  const int bytes = lut_bytes(bits);
+  for (int b = 0; b < bytes; ++b) {
+    double p[8], sum = 0;
+    for (int t = 0; t < 8; ++t) {
+      const int j = 8 * b + t;
+      p[t] = j < bits ? projection[j] : 0.0;
+      sum += p[t];
+    }
+    // v's entry from v without its lowest set bit: that bit's term turns from -p to +p.
+    double value[kLutEntries];
+    value[0] = -sum;
+    for (int v = 1; v < kLutEntries; ++v) value[v] = value[v & (v - 1)] + 2 * p[__builtin_ctz(v)];
+    float* table = lut + b * kLutEntries;
+    for (int v = 0; v < kLutEntries; ++v) table[v] = static_cast<float>(value[v]) + 0.0f;  // + 0: never -0
+  }
+}
+
+namespace {
+
+// score_code for B bytes known at compile time (B > 0), or any `bytes` (B = 0).
+template <int B>
+__attribute__((always_inline)) inline float score_of(const float* lut, const uint64_t* code, int bytes) {
+  if (B == 0) return score_code(lut, code, bytes);
+  uint64_t w = code[0];
+  float s = lut[w & 255];
+  for (int b = 1; b < B; ++b) {
+    w = b % 8 == 0 ? code[b / 8] : w >> 8;
+    s += lut[b * kLutEntries + (w & 255)];
+  }
+  return s;
+}
+
+template <int B>
+void scan_lut(const float* lut, const uint64_t* db, int64_t count, int words, int bytes, int64_t base, ScoreTopK& top) {
+  const int stride = B > 0 ? (B + 7) / 8 : words;
+  float cut = top.cut();
+  for (int64_t i = 0; i < count; ++i) {
+    const float s = score_of<B>(lut, db + i * stride, bytes);
+    if (s > cut) {
+      top.push(base + i, s);
+      cut = top.cut();
+    }
+  }
+}
+
+template <int B>
+void score_lut(const float* lut, const uint64_t* db, int64_t count, int words, int bytes, float* out) {
+  const int stride = B > 0 ? (B + 7) / 8 : words;
+  for (int64_t i = 0; i < count; ++i) out[i] = score_of<B>(lut, db + i * stride, bytes);
+}
+
+}  // namespace
+
+ScoreScanFn score_scan_kernel(int bits) {
+  switch (bits) {
+    case 16: return scan_lut<2>;
+    case 32: return scan_lut<4>;
+    case 64: return scan_lut<8>;
+    case 128: return scan_lut<16>;
+    case 256: return scan_lut<32>;
+    default: return scan_lut<0>;
+  }
+}
+
+ScoreFn score_kernel(int bits) {
+  switch (bits) {
+    case 16: return score_lut<2>;
+    case 32: return score_lut<4>;
+    case 64: return score_lut<8>;
+    case 128: return score_lut<16>;
+    case 256: return score_lut<32>;
+    default: return score_lut<0>;
+  }
+}
+
+}  // namespace ascmh
