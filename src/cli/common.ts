@@ -75,20 +75,39 @@ const SHARED_FLAGS: Record<Exclude<Method, 'ascmh'>, string[]> = {
   ddash: ['iterations', 'precision'],
 };
 
-/** The hyper-parameters of `method` from the flags: ASCMH's all; another method's shared flags given on the command line. */
-export function methodHyperParameters(method: Method, o: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+const HYPER_KEYS = ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'lambdaImage', 'lambdaText', 'alpha', 'omega', 'ridge', 'ridgeImage', 'ridgeText', 'iterations', 'tolerance', 'precision'];
+
+/**
+ * The hyper-parameters of `method` from the flags: ASCMH's all; another method's shared flags given
+ * on the command line. A flag the method does not take is a usage error, unless `lenient` (reproduce
+ * with several methods: each takes the flags it has, see {@link checkFlagsUsed}).
+ */
+export function methodHyperParameters(method: Method, o: Record<string, unknown>, cmd: Command, lenient = false): Record<string, unknown> {
   if (method === 'ascmh') return hyperParameters(o) as Record<string, unknown>;
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   const out: Record<string, unknown> = {};
-  for (const key of ['imageAnchors', 'textAnchors', 'imageKernelWidth', 'textKernelWidth', 'lambdaImage', 'lambdaText', 'alpha', 'omega', 'ridge', 'ridgeImage', 'ridgeText', 'iterations', 'tolerance', 'precision']) {
+  for (const key of HYPER_KEYS) {
     if (!given(key)) continue;
     if (!SHARED_FLAGS[method].includes(key)) {
+      if (lenient) continue;
       const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
       fail('ERR_ASCMH_USAGE', `${flag} is an ASCMH option; ${method.toUpperCase()} takes ${SHARED_FLAGS[method].map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
     }
     out[key] = o[key];
   }
   return out;
+}
+
+/** A usage error for a hyper-parameter flag that none of `methods` takes. */
+export function checkFlagsUsed(methods: Method[], cmd: Command): void {
+  if (methods.includes('ascmh')) return;
+  for (const key of HYPER_KEYS) {
+    if (cmd.getOptionValueSource(key) !== 'cli') continue;
+    if (!methods.some((m) => SHARED_FLAGS[m as Exclude<Method, 'ascmh'>].includes(key))) {
+      const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      fail('ERR_ASCMH_USAGE', `${flag} applies to none of the methods ${methods.join(', ')}`);
+    }
+  }
 }
 
 export function hyperParameters(o: Record<string, unknown>): Omit<AscmhOptions, 'bits' | 'seed'> {

@@ -10,7 +10,7 @@ import { experimentFigures, topNGrid } from '../experiments/figures.js';
 import { PAPER_TABLE2, type PaperDataset, hasPaperRow, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
 import type { Method } from '../train/model.js';
 import type { Ranking } from '../eval/evaluate.js';
-import { Progress, type Verbosity, bitsList, interruptSignal, matVariables, methodHyperParameters, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
+import { Progress, type Verbosity, bitsList, checkFlagsUsed, interruptSignal, matVariables, methodHyperParameters, positiveInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
 
 const DATA_HELP = 'dataset folder (img.npy, txt.npy, labels.npy, split.json) or .mat file (I_tr, T_tr, L_tr, I_te, ...)';
 
@@ -130,7 +130,8 @@ const TASKS = [
 
 async function reproduce(o: Record<string, unknown>, cmd: Command): Promise<void> {
   const methods = o.methods as Method[];
-  const hypers = methods.map((m) => methodHyperParameters(m, o, cmd));
+  checkFlagsUsed(methods, cmd);
+  const hypers = methods.map((m) => methodHyperParameters(m, o, cmd, methods.length > 1));
   const ds = await openDataset(o.data as string, matVariables(o));
   const paper: PaperDataset | undefined = o.paper === 'none' ? undefined : ((o.paper as PaperDataset | undefined) ?? paperDatasetOf(ds.name));
   const rankings = o.rankings as Ranking[];

@@ -79,5 +79,6 @@ describe('ascmh reproduce --methods', () => {
     expect(table).toMatch(/^DDASH on .* \(no published numbers for DDASH on Wiki\)/m);
     expect(table).toMatch(/paper\s+none published/);
     expect(table).not.toMatch(/difference/);
+    expect(userError(await run('reproduce', '--data', syntheticFolder(), '--seeds', '1', '--methods', 'ddash', '--image-anchors', '40'))).toMatch(/--image-anchors applies to none of the methods ddash/);
   });
 });

@@ -8,7 +8,8 @@ import { rng } from '../helpers/hamming-reference.js';
 import { spawnServe, useServerFixture } from '../helpers/server.js';
 
 const fixture = useServerFixture();
-const ROUNDS = 50;
+// ASCMH_CRASH_ROUNDS: fewer under the sanitizer build, where each restart is several times slower.
+const ROUNDS = Number(process.env.ASCMH_CRASH_ROUNDS ?? 50);
 const WRITERS = 4;
 const BATCH = 5;
 
@@ -115,8 +116,8 @@ describe('serve: crash test', () => {
         await index.close();
       }
     }
-    expect(acknowledged).toBeGreaterThan(200);
-    expect(killedBeforeReady).toBeGreaterThan(0);
+    expect(acknowledged).toBeGreaterThan(4 * ROUNDS);
+    if (ROUNDS >= 50) expect(killedBeforeReady).toBeGreaterThan(0);  // a kill during startup happens at random
     console.log(`serve crash test: ${ROUNDS} kills (${killedBeforeReady} during startup), ${acknowledged} acknowledged writes, ${present.size} items, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }, 180_000);
 });
