@@ -17,7 +17,7 @@ describe('the tarball (npm pack --dry-run)', () => {
   });
 
   it('holds the builds, the licence, the README and every image the README shows', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'scripts/install.cjs', 'CMakeLists.txt']) {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'scripts/install.cjs', 'CMakeLists.txt', 'docs/method.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.some((f) => f.startsWith('prebuilds/linux-x64/') && f.endsWith('.node'))).toBe(true);
@@ -25,6 +25,11 @@ describe('the tarball (npm pack --dry-run)', () => {
     const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((p) => !/^[a-z]+:/.test(p));
     expect(images.length).toBeGreaterThan(0);
     for (const image of images) expect(files, image).toContain(image);
+    // Every relative link of the README stays inside the package and is in it.
+    for (const [, target] of readme.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      expect(files, target).toContain(target);
+    }
   });
 
   it('holds no tests, benches, fixtures, build trees or development scripts', () => {
