@@ -1,10 +1,12 @@
 // README code run as written against the packed package (test/helpers/consumer.ts), with a few
-// lines appended that check what the block computed. Not covered yet: the CLI block (needs
-// ../shared data) and the baselines block (a fragment).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// lines appended that check what the block computed. Every other block is marked in the README as
+// not run, which the first test checks.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packedConsumer, repoRoot, runProgram } from '../helpers/consumer.js';
+import { ASCMH } from '../../src/index.js';
+import { readNpy } from '../../src/io/npy.js';
+import { packedConsumer, repoRoot, runProgram, sharedDir } from '../helpers/consumer.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 
@@ -37,7 +39,29 @@ async function runModule(name: string, source: string): Promise<Record<string, u
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
+/** The headings whose first code block a test below runs. */
+const RUN_BLOCKS = ['## API', '## Search and retrieval metrics', '## Command line'];
+
 describe('README examples', () => {
+  it('every code block is run by a test here or marked as not run', () => {
+    const lines = readme.split('\n');
+    let heading = '';
+    let fenced = false;
+    const seen = new Set<string>();
+    const unmarked: string[] = [];
+    lines.forEach((line, i) => {
+      if (!fenced && line.startsWith('## ')) heading = line;
+      if (!line.startsWith('```')) return;
+      fenced = !fenced;
+      if (!fenced) return;
+      const run = RUN_BLOCKS.includes(heading) && !seen.has(heading);
+      seen.add(heading);
+      if (!run && !lines[i - 1].startsWith('<!-- not run by the tests')) unmarked.push(`line ${i + 1} (${heading})`);
+    });
+    expect(unmarked).toEqual([]);
+    expect([...seen]).toEqual(expect.arrayContaining(RUN_BLOCKS));
+  });
+
   it('the API block trains, encodes, evaluates, saves and loads as written', async () => {
     // The block is TypeScript without type annotations: it runs as an ES module.
     const check = `
@@ -68,5 +92,41 @@ console.log(JSON.stringify({ k: top.k, distances: Array.from(first.distances), s
     // codes.idx was saved after removing id 17; the durable index holds the codes less id 3.
     expect(out.mappedSize).toBe(2499);
     expect(out.durableSize).toBe(2499);
+  });
+});
+
+describe.skipIf(!existsSync(join(sharedDir, 'data', 'wiki', 'img.npy')))('README command line (needs ../shared/data/wiki)', () => {
+  // The first three lines (train, encode, search); eval and reproduce take minutes and have their own CLI tests.
+  it('train, encode and search run as written', async () => {
+    const consumer = await packedConsumer();
+    const lines = blockAfter('## Command line', 'sh').split('\n').slice(0, 3).map((l) => l.replace(/\s+#.*$/, ''));
+    expect(lines.map((l) => l.split(' ')[2])).toEqual(['train', 'encode', 'search']);
+    // The consumer project has ../shared beside it, as the repository has.
+    const dir = consumer.dir;
+    const results: string[] = [];
+    for (const line of lines) {
+      const r = await runProgram('bash', ['-c', line], { cwd: dir });
+      expect(r.code, `${line}\n${r.stderr}`).toBe(0);
+      results.push(r.stdout);
+    }
+    const split = JSON.parse(readFileSync(join(sharedDir, 'data', 'wiki', 'split.json'), 'utf8'));
+    const databaseRows = split.database.stop - split.database.start;
+    const queryRows = split.query.stop - split.query.start;
+    const codes = await readNpy(join(dir, 'codes.npy'));
+    expect(codes.shape).toEqual([databaseRows, 8]);
+    const search = JSON.parse(results[2]) as { k: number; queries: { ids: number[]; distances: number[] }[] };
+    expect(search.k).toBe(10);
+    expect(search.queries).toHaveLength(queryRows);
+    // Query 0's distances against a plain scan of the model's training codes with the library's own encode.
+    const model = await ASCMH.load(join(dir, 'wiki64.ascmh'));
+    const image = await readNpy(join(sharedDir, 'data', 'wiki', 'img.npy'));
+    const cols = image.shape[1];
+    const q = model.encode('image', { rows: 1, cols, data: image.data.subarray(split.query.start * cols, (split.query.start + 1) * cols) as Float32Array });
+    const db = model.trainingCodes;
+    const words = db.data.length / db.count;
+    const popcount = (x: number) => { let d = 0; for (; x; x >>= 1) d += x & 1; return d; };
+    const scan = Array.from({ length: db.count }, (_, j) => { let d = 0; for (let t = 0; t < words; t++) d += popcount(q.data[t] ^ db.data[j * words + t]); return d; });
+    expect(search.queries[0].distances).toEqual(scan.sort((a, b) => a - b).slice(0, 10));
+    for (const [n, id] of search.queries[0].ids.entries()) expect(Number(id) >= 0 && Number(id) < db.count, `id ${n}`).toBe(true);
   });
 });
