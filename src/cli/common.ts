@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { fail } from '../core/errors.js';
-import { MAT_VARIABLES, type MatDatasetVariables } from '../io/data-files.js';
-import type { Modality } from '../core/matrix.js';
+import { MAT_VARIABLES, type MatDatasetVariables, openDataset } from '../io/data-files.js';
+import { type Matrix, type Modality, pickRows } from '../core/matrix.js';
 import { type AscmhOptions, DEFAULTS } from '../train/ascmh-options.js';
 import type { Method } from '../train/model.js';
 
@@ -226,6 +226,26 @@ export function interruptSignal(): AbortSignal {
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   return controller.signal;
+}
+
+export type Split = 'train' | 'query' | 'database';
+
+/** --split, on encode and search: which part of a dataset folder or .mat dataset --input names. */
+export const splitOption = (defaultSplit: Split) =>
+  new Option('--split <part>', `with a dataset folder or .mat dataset as --input: the part whose features are read (default ${defaultSplit})`).choices(['train', 'query', 'database']);
+
+/**
+ * The features of one part of a dataset (folder, or .mat with its I_tr/I_te/I_db variables), when
+ * --input is a dataset: a folder, or a .mat file given with --split. Undefined for a feature file.
+ */
+export async function datasetFeatures(input: string, o: Record<string, unknown>, modality: Modality, defaultSplit: Split): Promise<Matrix | undefined> {
+  const isFolder = (await stat(input).catch(() => undefined))?.isDirectory() ?? false;
+  if (!isFolder && o.split === undefined) return undefined;
+  if (o.split !== undefined && o.var !== undefined) fail('ERR_ASCMH_USAGE', '--split and --var both pick what to read: give one of them');
+  if (!isFolder && !input.toLowerCase().endsWith('.mat')) fail('ERR_ASCMH_USAGE', `--split needs a dataset folder or a .mat file as --input, not ${input}`);
+  const ds = await openDataset(input, matVariables(o));
+  const split = (o.split as Split | undefined) ?? defaultSplit;
+  return pickRows(ds[modality], ds.split[split]);
 }
 
 /** The field's .mat name of a modality's database ('db') or query ('te') features. */

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { CodesFileWriter } from '../io/codes-file.js';
 import { readFeatureFile } from '../io/data-files.js';
-import { fail } from '../core/errors.js';
+import { abortError } from '../core/errors.js';
 import type { Matrix, Modality } from '../core/matrix.js';
 import { loadModel } from '../train/trainers.js';
 import { NpyRowReader, type NpyData } from '../io/npy.js';
-import { Progress, checkFeatureSize, checkOutputPath, defaultVariable, interruptSignal, modalityOption, positiveInt, verbosityOf, withVerbosity } from './common.js';
+import { Progress, checkFeatureSize, checkOutputPath, datasetFeatures, defaultVariable, interruptSignal, modalityOption, positiveInt, splitOption, verbosityOf, withVerbosity } from './common.js';
 
 /** Rows of input held at once: bounded memory whatever the file size. */
 const BATCH_BYTES = 64 << 20;
@@ -16,8 +16,9 @@ export function registerEncode(program: Command): void {
     .description('encode a feature file into binary codes, in batches (bounded memory)')
     .requiredOption('--model <file>', 'model file written by `ascmh train`')
     .addOption(modalityOption())
-    .requiredOption('--input <file>', 'features, one row per item (.npy, or .mat with --var)')
+    .requiredOption('--input <file>', 'features, one row per item (.npy, or .mat with --var), or a dataset folder or .mat dataset with --split')
     .option('--var <name>', '.mat variable to encode (default I_db for image, T_db for text)')
+    .addOption(splitOption('database'))
     .requiredOption('--out <file>', 'codes to write: .npy (uint8, one row of ceil(bits/8) bytes per item) or any other name for raw rows (FAISS binary layout)')
     .option('--batch-rows <n>', 'rows encoded per batch (default: 64 MiB of input)', positiveInt);
   withVerbosity(cmd).action(encode);
@@ -33,9 +34,10 @@ interface FeatureSource {
   close(): Promise<void>;
 }
 
-async function openFeatureSource(path: string, variable: string): Promise<FeatureSource> {
-  if (path.toLowerCase().endsWith('.mat')) {
-    const all = await readFeatureFile(path, variable);
+async function openFeatureSource(path: string, variable: string, o: Record<string, unknown>, modality: Modality): Promise<FeatureSource> {
+  const part = await datasetFeatures(path, o, modality, 'database');
+  if (part !== undefined || path.toLowerCase().endsWith('.mat')) {
+    const all = part ?? (await readFeatureFile(path, variable));
     return {
       rows: all.rows,
       cols: all.cols,
@@ -59,7 +61,7 @@ async function encode(o: Record<string, unknown>): Promise<void> {
   const out = o.out as string;
   await checkOutputPath(out);
   const model = await loadModel(o.model as string);
-  const source = await openFeatureSource(input, (o.var as string | undefined) ?? defaultVariable(modality, 'db'));
+  const source = await openFeatureSource(input, (o.var as string | undefined) ?? defaultVariable(modality, 'db'), o, modality);
   const signal = interruptSignal();
   const progress = new Progress('encode', source.rows, verbosity);
   try {
@@ -68,7 +70,7 @@ async function encode(o: Record<string, unknown>): Promise<void> {
     const writer = await CodesFileWriter.create(out, source.rows, model.bits);
     try {
       for (let start = 0; start < source.rows; start += step) {
-        if (signal.aborted) fail('ERR_ASCMH_CANCELLED', 'encoding was interrupted');
+        if (signal.aborted) throw abortError('encoding was interrupted', signal);
         const batch = await source.read(start, Math.min(step, source.rows - start));
         await writer.write(await model.encodeAsync(modality, batch));
         progress.update(start + batch.rows, 'rows');

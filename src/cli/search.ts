@@ -5,7 +5,7 @@ import { fail } from '../core/errors.js';
 import { HammingIndex, isIndexFile } from '../search/hamming-index.js';
 import type { Codes, Modality } from '../core/matrix.js';
 import { type AnyModel, loadModel } from '../train/trainers.js';
-import { bitsValue, checkFeatureSize, defaultVariable, nonNegativeInt, positiveInt } from './common.js';
+import { bitsValue, checkFeatureSize, datasetFeatures, defaultVariable, nonNegativeInt, positiveInt, splitOption } from './common.js';
 
 
 export function registerSearch(program: Command): void {
@@ -15,11 +15,12 @@ export function registerSearch(program: Command): void {
     .option('--model <file>', 'model file: encodes the queries, and its training codes are the default database')
     .option('--database <file>', 'database codes: .npy or raw rows (as `ascmh encode` writes them) or a saved HammingIndex; default: the model\'s training codes')
     .addOption(new Option('--modality <m>', 'modality of the query features (image queries search text-side codes and vice versa)').choices(['image', 'text']))
-    .requiredOption('--input <file>', 'queries: features (.npy, or .mat with --var), or codes with --codes')
+    .requiredOption('--input <file>', 'queries: features (.npy, or .mat with --var), a dataset folder or .mat dataset with --split, or codes with --codes')
     .option('--var <name>', '.mat variable of the queries (default I_te for image, T_te for text)')
+    .addOption(splitOption('query'))
     .option('--codes', 'the input holds codes, not features')
     .option('--bits <n>', 'code length of --codes input when no --model is given', bitsValue)
-    .addOption(new Option('-k, --k <n>', 'results per query').argParser(positiveInt).conflicts('radius'))
+    .addOption(new Option('-k, --k <n>', 'results per query (default 10)').argParser(positiveInt).conflicts('radius'))
     .option('--radius <r>', 'every item within this Hamming distance instead of the top k', nonNegativeInt)
     .option('--limit <n>', 'with --radius: at most this many results per query', positiveInt)
     .option('--json', 'print one JSON object: { k | radius, queries: [{ ids, distances }] }')
@@ -44,6 +45,7 @@ async function databaseIndex(path: string | undefined, model: AnyModel | undefin
 async function queryCodes(o: Record<string, unknown>, model: AnyModel | undefined): Promise<Codes> {
   const input = o.input as string;
   if (o.codes) {
+    if (o.split !== undefined) fail('ERR_ASCMH_USAGE', '--split reads features from a dataset; --codes input is a code file');
     const bits = model?.bits ?? (o.bits as number | undefined) ?? fail('ERR_ASCMH_USAGE', '--codes needs --model or --bits to know the code length');
     if (model && o.bits !== undefined && o.bits !== model.bits) fail('ERR_ASCMH_USAGE', `--bits ${o.bits} disagrees with the model's ${model.bits} bits`);
     return readCodesFile(input, bits);
@@ -51,34 +53,21 @@ async function queryCodes(o: Record<string, unknown>, model: AnyModel | undefine
   if (!model) fail('ERR_ASCMH_USAGE', 'feature queries need --model (or pass codes with --codes)');
   if (o.modality === undefined) fail('ERR_ASCMH_USAGE', 'feature queries need --modality image|text');
   const modality = o.modality as Modality;
-  const features = await readFeatureFile(input, (o.var as string | undefined) ?? defaultVariable(modality, 'te'));
+  const features = (await datasetFeatures(input, o, modality, 'query')) ?? (await readFeatureFile(input, (o.var as string | undefined) ?? defaultVariable(modality, 'te')));
   checkFeatureSize(model, modality, features.cols, input);
   return model.encodeAsync(modality, features);
 }
 
-/** Ids are row numbers (or the index's ids); exact as JSON numbers up to 2^53. */
-const idValue = (id: bigint) => (id >= BigInt(Number.MIN_SAFE_INTEGER) && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString());
-
 async function search(o: Record<string, unknown>): Promise<void> {
-  if (o.k === undefined && o.radius === undefined) o.k = 100;
+  if (o.k === undefined && o.radius === undefined) o.k = 10;
   if (o.limit !== undefined && o.radius === undefined) fail('ERR_ASCMH_USAGE', '--limit goes with --radius');
   const model = o.model !== undefined ? await loadModel(o.model as string) : undefined;
   const queries = await queryCodes(o, model);
   const index = await databaseIndex(o.database as string | undefined, model, queries.bits);
-  const results: { ids: (number | string)[]; distances: number[] }[] = [];
-  if (o.radius !== undefined) {
-    const r = await index.searchRadiusAsync(queries, { radius: o.radius as number, limit: o.limit as number | undefined });
-    for (let q = 0; q < r.count; q++) {
-      const [from, to] = [r.offsets[q], r.offsets[q + 1]];
-      results.push({ ids: Array.from(r.ids.subarray(from, to), idValue), distances: Array.from(r.distances.subarray(from, to)) });
-    }
-  } else {
-    const r = await index.searchAsync(queries, { k: o.k as number });
-    for (let q = 0; q < r.count; q++) {
-      const [from, to] = [q * r.k, (q + 1) * r.k];
-      results.push({ ids: Array.from(r.ids.subarray(from, to), idValue), distances: Array.from(r.distances.subarray(from, to)) });
-    }
-  }
+  // Ids are row numbers (or the index's ids); exact as JSON numbers up to 2^53, strings beyond.
+  const { results } = o.radius !== undefined
+    ? (await index.searchRadiusAsync(queries, { radius: o.radius as number, limit: o.limit as number | undefined })).toJSON()
+    : (await index.searchAsync(queries, { k: o.k as number })).toJSON();
   if (o.json) {
     const head = o.radius !== undefined ? { radius: o.radius } : { k: o.k };
     process.stdout.write(JSON.stringify({ ...head, bits: queries.bits, database: index.size, queries: results }) + '\n');

@@ -1,7 +1,7 @@
 // Loads the native addon: a local build, else the prebuild for this platform.
 // ASCMH_NATIVE=build|prebuild forces one of them (CI tests both).
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,8 +9,19 @@ import { fileURLToPath } from 'node:url';
 // each call and steal the cores that search and evaluation threads need.
 process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
 
+// In the CommonJS build (scripts/build-cjs.mjs) import.meta.url is this file's URL as well.
 const require = createRequire(import.meta.url);
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The folder of ascmh's package.json, above this file in either build (dist/ or dist/cjs/). */
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'ascmh') return dir;
+    if (dirname(dir) === dir) throw new Error(`ascmh: no package.json of ascmh above ${from}`);
+  }
+}
+
+export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type NativeAddon = any;

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import type { Dataset, Entity, OutputData } from 'h5wasm/node';
-import { AscmhError, fail } from '../core/errors.js';
+import { AscmhError, fail, missingDependency } from '../core/errors.js';
 import { checkPath } from '../core/paths.js';
 
 export interface MatMatrix {
@@ -475,7 +475,10 @@ function readLevel5Matrix(where: string, info: MatVariableInfo, header: MatrixHe
 type H5wasm = typeof import('h5wasm/node').default;
 let h5wasmLoading: Promise<H5wasm> | undefined;
 
-/** h5wasm (4 MB of WebAssembly) is loaded on the first v7.3 file, so level 5 readers never pay for it. */
+/**
+ * h5wasm (4 MB of WebAssembly) is loaded on the first v7.3 file, so level 5 readers never pay for
+ * it. It is an optional peer dependency: without it, a v7.3 file is ERR_ASCMH_MISSING_DEPENDENCY.
+ */
 function loadH5wasm(): Promise<H5wasm> {
   h5wasmLoading ??= (async () => {
     // h5wasm binds console.error while it loads. Its warnings about undecodable names in damaged
@@ -485,7 +488,9 @@ function loadH5wasm(): Promise<H5wasm> {
       if (!(typeof args[0] === 'string' && args[0].includes('Invalid UTF-8'))) consoleError.apply(console, args);
     };
     try {
-      const { default: h5wasm } = await import('h5wasm/node');
+      const { default: h5wasm } = await import('h5wasm/node').catch((err: NodeJS.ErrnoException) =>
+        err?.code === 'ERR_MODULE_NOT_FOUND' ? missingDependency('h5wasm', 'reading v7.3 (HDF5) .mat files') : Promise.reject(err),
+      );
       const module = await h5wasm.ready;
       // HDF5 errors then throw, with HDF5's error stack as message, instead of going to console.error.
       module.activate_throwing_error_handler();
@@ -534,6 +539,7 @@ async function openV73(path: string, inode: string): Promise<MatSource> {
   try {
     h5wasm = await loadH5wasm();
   } catch (err) {
+    if (err instanceof AscmhError && err.code === 'ERR_ASCMH_MISSING_DEPENDENCY') throw new AscmhError(err.code, `${path}: ${err.message}`);
     bad(path, `cannot load h5wasm to read this v7.3 MAT-file: ${errorText(err)}`);
   }
   let file: InstanceType<H5wasm['File']>;

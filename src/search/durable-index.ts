@@ -1,9 +1,10 @@
 // A Hamming index kept durably in a directory: a snapshot file plus a write-ahead log.
-import { AscmhError, callNative, fail } from '../core/errors.js';
+import { AscmhError, type ErrorCode, callNative, fail } from '../core/errors.js';
 import { type Codes, validateCodes } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
-import { HammingIndex, type AsymmetricSearchOptions, type AsymmetricSearchResult, type Projections, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingRadiusResult, type HammingSearchOptions, type HammingSearchResult } from './hamming-index.js';
+import { HammingIndex, type AsymmetricSearchOptions, type AsymmetricSearchResult, type Projections, type HammingCodes, type HammingIds, type HammingRadiusOptions, type HammingSearchOptions } from './hamming-index.js';
+import type { IdType, RadiusResult, TopKResult } from './search-results.js';
 
 /**
  * When an add or remove counts as done:
@@ -133,19 +134,19 @@ export class DurableHammingIndex {
     return this.#view.get(id);
   }
 
-  search(queries: HammingCodes, options: HammingSearchOptions): HammingSearchResult {
+  search<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): TopKResult<T> {
     return this.#view.search(queries, options);
   }
 
-  searchAsync(queries: HammingCodes, options: HammingSearchOptions): Promise<HammingSearchResult> {
+  searchAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): Promise<TopKResult<T>> {
     return this.#view.searchAsync(queries, options);
   }
 
-  searchRadius(queries: HammingCodes, options: HammingRadiusOptions): HammingRadiusResult {
+  searchRadius<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): RadiusResult<T> {
     return this.#view.searchRadius(queries, options);
   }
 
-  searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
+  searchRadiusAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): Promise<RadiusResult<T>> {
     return this.#view.searchRadiusAsync(queries, options);
   }
 
@@ -190,7 +191,7 @@ export class DurableHammingIndex {
       const waiter = this.#waiting.get(tickets[i]);
       if (!waiter) continue;
       this.#waiting.delete(tickets[i]);
-      if (codes[i] !== null) waiter.reject(new AscmhError(codes[i] as string, messages[i]));
+      if (codes[i] !== null) waiter.reject(new AscmhError(codes[i] as ErrorCode, messages[i]));
       else if (waiter.kind === 'remove') waiter.resolve(values[i]);
       else if (waiter.kind === 'add') waiter.resolve({ count: waiter.count, firstId: waiter.automatic && waiter.count > 0 ? firsts[i] : null });
       else waiter.resolve(undefined);

@@ -1,11 +1,12 @@
 // Exact Hamming search over packed binary codes, backed by the native index.
-import { callNative, callNativeAsync, fail } from '../core/errors.js';
+import { type ErrorCode, callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, validateCodes, validateMatrix } from '../core/matrix.js';
 import { native } from '../core/native.js';
 import { checkPath } from '../core/paths.js';
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Durability, DurableHammingIndex } from './durable-index.js';
+import { type IdType, RadiusResult, TopKResult } from './search-results.js';
 
 /**
  * Packed binary codes. Item i occupies ceil(bits/64) little-endian 64-bit words starting at byte
@@ -30,6 +31,8 @@ export interface HammingSearchOptions {
   k: number;
   /** Threads from the shared pool (0 or absent = all). */
   threads?: number;
+  /** Result ids as `'bigint'` (default, exact for every id) or `'number'` (ERR_ASCMH_ID_RANGE if an id is beyond 2^53). */
+  idType?: IdType;
 }
 
 export interface HammingRadiusOptions {
@@ -39,11 +42,14 @@ export interface HammingRadiusOptions {
   limit?: number;
   /** Threads from the shared pool (0 or absent = all). */
   threads?: number;
+  /** Result ids as `'bigint'` (default, exact for every id) or `'number'` (ERR_ASCMH_ID_RANGE if an id is beyond 2^53). */
+  idType?: IdType;
 }
 
 /**
- * Top-k results: query q's results are entries [q * k, (q + 1) * k), ordered by ascending
- * distance, ties by insertion order (the item added first comes first).
+ * The fields of top-k results (what {@link TopKResult} holds): query q's results are entries
+ * [q * k, (q + 1) * k), ordered by ascending distance, ties by insertion order (the item added
+ * first comes first).
  */
 export interface HammingSearchResult {
   /** Number of queries. */
@@ -52,6 +58,7 @@ export interface HammingSearchResult {
   k: number;
   /** Ids as int64 (bigints), exact for every id. */
   ids: BigInt64Array;
+  /** Hamming distances, aligned with `ids`. */
   distances: Uint16Array;
 }
 
@@ -89,13 +96,17 @@ export interface AsymmetricSearchResult {
 }
 
 /**
- * Radius results: query q's results are entries [offsets[q], offsets[q + 1]), in the same order
- * as top-k results.
+ * The fields of radius results (what {@link RadiusResult} holds): query q's results are entries
+ * [offsets[q], offsets[q + 1]), in the same order as top-k results.
  */
 export interface HammingRadiusResult {
+  /** Number of queries. */
   count: number;
+  /** count + 1 entry offsets into `ids` and `distances`. */
   offsets: Float64Array;
+  /** Ids as int64 (bigints), exact for every id. */
   ids: BigInt64Array;
+  /** Hamming distances, aligned with `ids`. */
   distances: Uint16Array;
 }
 
@@ -115,7 +126,7 @@ export async function isIndexFile(path: string): Promise<boolean> {
 const MIN_BITS = 8;
 const MAX_BITS = 1024;
 
-function checkInteger(value: unknown, code: string, what: string, lo: number, hi: number): number {
+function checkInteger(value: unknown, code: ErrorCode, what: string, lo: number, hi: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
     fail(code, `${what} must be an integer in [${lo}, ${hi}], got ${String(value)}`);
   }
@@ -126,6 +137,7 @@ function checkOptions(options: unknown): Record<string, unknown> {
   if (options === null || typeof options !== 'object') fail('ERR_ASCMH_OPTION', 'search options must be an object');
   const o = options as Record<string, unknown>;
   if (o.threads !== undefined) checkInteger(o.threads, 'ERR_ASCMH_OPTION', 'threads', 0, 4096);
+  if (o.idType !== undefined && o.idType !== 'bigint' && o.idType !== 'number') fail('ERR_ASCMH_OPTION', `idType must be 'bigint' or 'number', got ${String(o.idType)}`);
   return o;
 }
 
@@ -250,28 +262,35 @@ export class HammingIndex {
     return callNative(() => this.#native.get(id)) ?? undefined;
   }
 
-  /** Exact top-k by Hamming distance, ties by insertion order. */
-  search(queries: HammingCodes, options: HammingSearchOptions): HammingSearchResult {
+  /**
+   * Exact top-k by Hamming distance, ties by insertion order. `result.get(q)` gives query q's ids
+   * and distances; with `{ idType: 'number' }` the ids are numbers.
+   */
+  search<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): TopKResult<T> {
     const checked = this.#checkSearch(queries, options);
-    return callNative(() => this.#native.search(checked, options));
+    const raw = callNative(() => this.#native.search(checked, options));
+    return new TopKResult(raw, (options.idType ?? 'bigint') as T);
   }
 
   /** {@link search} on native threads; the index state is fixed when this is called. */
-  async searchAsync(queries: HammingCodes, options: HammingSearchOptions): Promise<HammingSearchResult> {
+  async searchAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): Promise<TopKResult<T>> {
     const checked = this.#checkSearch(queries, options);
-    return callNativeAsync(() => this.#native.searchAsync(checked, options));
+    const raw = await callNativeAsync(() => this.#native.searchAsync(checked, options));
+    return new TopKResult(raw, (options.idType ?? 'bigint') as T);
   }
 
   /** Every item within `radius` (at most `limit` per query), same order as {@link search}. */
-  searchRadius(queries: HammingCodes, options: HammingRadiusOptions): HammingRadiusResult {
+  searchRadius<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): RadiusResult<T> {
     const checked = this.#checkRadius(queries, options);
-    return callNative(() => this.#native.searchRadius(checked, options));
+    const raw = callNative(() => this.#native.searchRadius(checked, options));
+    return new RadiusResult(raw, (options.idType ?? 'bigint') as T);
   }
 
   /** {@link searchRadius} on native threads; the index state is fixed when this is called. */
-  async searchRadiusAsync(queries: HammingCodes, options: HammingRadiusOptions): Promise<HammingRadiusResult> {
+  async searchRadiusAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): Promise<RadiusResult<T>> {
     const checked = this.#checkRadius(queries, options);
-    return callNativeAsync(() => this.#native.searchRadiusAsync(checked, options));
+    const raw = await callNativeAsync(() => this.#native.searchRadiusAsync(checked, options));
+    return new RadiusResult(raw, (options.idType ?? 'bigint') as T);
   }
 
   /**

@@ -10,7 +10,7 @@ import { AscmhError } from '../core/errors.js';
 import { packageRoot } from '../core/native.js';
 import { type Durability, DurableHammingIndex } from '../search/durable-index.js';
 import { ASCMH } from '../train/ascmh.js';
-import { problemErrorHandler, problemNotFoundHandler } from './errors.js';
+import { HttpProblem, problemErrorHandler, problemNotFoundHandler } from './errors.js';
 import { ascmhRoutes, authorize } from './plugin.js';
 import { AscmhService, type ServiceOptions, type ServingIndex, type ServingModel } from './service.js';
 
@@ -98,7 +98,7 @@ export async function buildServer(options: ServerOptions): Promise<AscmhServer> 
     const model = typeof options.model === 'string' ? await ASCMH.load(options.model) : options.model;
     const deadline = Date.now() + (options.lockWaitMs ?? 10_000);
     for (;;) {
-      if (service.state === 'closing') throw new AscmhError('ERR_SERVER_SHUTTING_DOWN', 'the server closed before the index opened');
+      if (service.state === 'closing') throw new HttpProblem('ERR_SERVER_SHUTTING_DOWN', 'the server closed before the index opened', { 'retry-after': '1' });
       try {
         index = await DurableHammingIndex.open(options.index, { bits: model.bits, durability: options.durability ?? 'fsync' });
         break;

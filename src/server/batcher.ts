@@ -19,8 +19,9 @@ import { concatCodes, type ResultSlice } from './wire.js';
 
 /** What the batcher needs of an index (and, for feature queries, of the model). */
 export interface SearchBackend {
-  searchAsync(queries: Codes, options: HammingSearchOptions): Promise<HammingSearchResult>;
-  searchRadiusAsync(queries: Codes, options: HammingRadiusOptions): Promise<HammingRadiusResult>;
+  // Ids as bigints (the index's default), which the wire format writes exactly.
+  searchAsync(queries: Codes, options: HammingSearchOptions & { idType?: 'bigint' }): Promise<HammingSearchResult>;
+  searchRadiusAsync(queries: Codes, options: HammingRadiusOptions & { idType?: 'bigint' }): Promise<HammingRadiusResult>;
   /** Encodes feature rows (the model's hash function of the modality). */
   encode?(modality: Modality, features: Matrix): Codes | Promise<Codes>;
 }

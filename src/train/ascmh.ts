@@ -1,4 +1,4 @@
-import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
+import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import { native, type NativeAddon } from '../core/native.js';
 import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
@@ -48,7 +48,7 @@ export class ASCMH implements CrossModalHashModel {
     }
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
-    if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
+    if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
 
     // What the progress callback throws ends the fit, which then rejects with that error.
     let progressError: { error: unknown } | undefined;
@@ -71,7 +71,7 @@ export class ASCMH implements CrossModalHashModel {
       raw = await callNativeAsync(() => job!.promise);
     } catch (err) {
       if (progressError) throw progressError.error;
-      throw err;
+      throw withAbortReason(err, signal);
     } finally {
       signal?.removeEventListener('abort', abort);
     }

@@ -1,6 +1,6 @@
 // DDASH behind the trainer interface: a reconstruction from the paper's abstract (README, "DDASH");
 // the native method is binding/train/ddash.cc, the hash networks binding/encoders/mlp_hash.cc.
-import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
+import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateMatrix } from '../core/matrix.js';
 import { type NativeAddon, native } from '../core/native.js';
 import { type StoredModel, readModelFile, writeModelFile } from '../io/model-file.js';
@@ -164,7 +164,7 @@ export class DDASH implements CrossModalHashModel {
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
     if (onEpoch !== undefined && typeof onEpoch !== 'function') fail('ERR_ASCMH_OPTION', 'onEpoch must be a function');
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
-    if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
+    if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
     let progressError: { error: unknown } | undefined;
     let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
     const progress =
@@ -188,7 +188,7 @@ export class DDASH implements CrossModalHashModel {
       raw = await callNativeAsync(() => job!.promise);
     } catch (err) {
       if (progressError) throw progressError.error;
-      throw err;
+      throw withAbortReason(err, signal);
     } finally {
       signal?.removeEventListener('abort', abort);
     }

@@ -1,7 +1,7 @@
 // The model class and the fit glue that BATCH and SCRATCH share (ASCMH keeps its own, unchanged):
 // a kernel hash function per modality (of the method's encoder kind), the learned training codes,
 // and a native fit that runs off the main thread with progress and cancellation.
-import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
+import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import type { NativeAddon } from '../core/native.js';
 import { writeModelFile } from '../io/model-file.js';
@@ -163,7 +163,7 @@ export async function fitNative(
   if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
   checkInjected(inject);
-  if (signal?.aborted) throw new AscmhError('ERR_ASCMH_CANCELLED', 'training was cancelled before it started');
+  if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
   let progressError: { error: unknown } | undefined;
   let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
   const progress =
@@ -187,7 +187,7 @@ export async function fitNative(
     raw = await callNativeAsync(() => job!.promise);
   } catch (err) {
     if (progressError) throw progressError.error;
-    throw err;
+    throw withAbortReason(err, signal);
   } finally {
     signal?.removeEventListener('abort', abort);
   }

@@ -1,5 +1,5 @@
 // Options shared by the kernel-based methods, and one resolver for every method's option table.
-import { fail } from '../core/errors.js';
+import { type ErrorCode, fail } from '../core/errors.js';
 import type { SigmaRule, SignThreshold } from './model.js';
 
 /** The configurable kernel component (issue 13): anchors, sigma rule, widths, input centring. */
@@ -36,7 +36,7 @@ export function resolveMethodOptions<O extends { bits: number }>(method: string,
   for (const [key, spec] of Object.entries(table) as [string, { default: unknown; check: Check; anchors?: true }][]) {
     let v = o[key];
     if (v === undefined) v = spec.anchors ? Math.min(spec.default as number, trainingRows) : spec.default;
-    const bad = (what: string, code = 'ERR_ASCMH_OPTION') => fail(code, `${key} must be ${what}, got ${String(v)}`);
+    const bad = (what: string, code: ErrorCode = 'ERR_ASCMH_OPTION') => fail(code, `${key} must be ${what}, got ${String(v)}`);
     switch (spec.check) {
       case 'positive-int':
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad('a positive integer', spec.anchors ? 'ERR_ASCMH_ANCHORS' : 'ERR_ASCMH_OPTION');

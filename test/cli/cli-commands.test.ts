@@ -193,6 +193,32 @@ describe('ascmh search', () => {
     }
   });
 
+  it('--split picks a dataset folder\'s part: search defaults to its query split and k = 10, encode to its database split', async () => {
+    const r = await run('search', '--model', modelPath, '--modality', 'image', '--input', data, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ k: 10, bits: 24, database: 400 });
+    expect(out.queries).toHaveLength(100);
+    const q = model.encode('image', { rows: 100, cols: 16, data: queries });
+    out.queries.forEach((res: { ids: number[]; distances: number[] }, qi: number) => {
+      const ref = naiveTop(q.data, qi, model.trainingCodes.data, 400, 24, 10);
+      expect(res.ids).toEqual(ref.map((x) => x.id));
+      expect(res.distances).toEqual(ref.map((x) => x.d));
+    });
+    const ds = await loadDataset(data);
+    for (const [split, rows] of [['train', ds.split.train], ['query', ds.split.query], [undefined, ds.split.database]] as const) {
+      const out = join(work, `split-${split}.npy`);
+      const e = await run('encode', '--model', modelPath, '--modality', 'text', '--input', data, ...(split ? ['--split', split] : []), '--out', out);
+      expect(e.code, e.stderr).toBe(0);
+      const expected = codesToRows(model.encode('text', selectRows(ds, [...rows]).text));
+      expect(Buffer.from((await readNpy(out)).data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
+    }
+    const both = await run('search', '--model', modelPath, '--modality', 'image', '--input', data, '--split', 'query', '--var', 'I_te');
+    expect(userError(both)).toMatch(/--split and --var/);
+    const notDataset = await run('search', '--model', modelPath, '--modality', 'image', '--input', join(work, 'queries.npy'), '--split', 'query');
+    expect(userError(notDataset)).toMatch(/--split needs a dataset folder or a \.mat file/);
+  });
+
   it('prints one line per query without --json', async () => {
     const r = await run('search', '--model', modelPath, '--modality', 'image', '--input', join(work, 'queries.npy'), '-k', '3');
     const lines = r.stdout.trim().split('\n');

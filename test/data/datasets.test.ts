@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASCMH, datasets, evaluate } from '../../src/index.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { SHARED_DATA } from '../helpers/fixtures.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
 describe('synthetic data', () => {
   it('is deterministic for a seed and has the asked shapes', () => {
@@ -35,7 +36,7 @@ describe('synthetic data', () => {
 
 describe('dataset folders', () => {
   it('loads img/txt/labels/split and rejects a folder that is not a dataset', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ascmh-ds-'));
+    const dir = fileScratchDir('ascmh-ds-');
     writeFileSync(join(dir, 'img.npy'), encodeNpy(new Float32Array(12), [4, 3]));
     writeFileSync(join(dir, 'txt.npy'), encodeNpy(new Float32Array(8), [4, 2]));
     writeFileSync(join(dir, 'labels.npy'), encodeNpy(Uint8Array.from([1, 0, 0, 1, 1, 1, 0, 1]), [4, 2]));

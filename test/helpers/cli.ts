@@ -1,12 +1,12 @@
 // Running the built command line as a user would (needs dist/, which `npm test` builds first).
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { datasets } from '../../src/index.js';
 import { encodeNpy } from '../../src/io/npy.js';
+import { fileScratchDir } from './temp.js';
 
 export const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -44,7 +44,7 @@ export function runAndSignal(args: string[], when: RegExp, signal: NodeJS.Signal
 }
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'ascmh-cli-'));
+  return fileScratchDir('ascmh-cli-');
 }
 
 /** A dataset folder of synthetic data: 400 training pairs, 100 queries. */

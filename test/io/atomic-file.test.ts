@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AtomicFile, withAtomicFile, writeFileAtomic } from '../../src/io/atomic-file.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'ascmh-atomic-'));
+const dir = () => fileScratchDir('ascmh-atomic-');
 
 describe('atomic files', () => {
   it('the target appears only on commit, whole', async () => {

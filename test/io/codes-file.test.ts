@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pythonHas } from '../helpers/fixtures.js';
@@ -8,8 +7,9 @@ import { CodesFileWriter, codesToRows, readCodesFile, rowsToCodes, writeCodesFil
 import { unpackCode } from '../../src/core/matrix.js';
 import { encodeNpy, readNpy } from '../../src/io/npy.js';
 import { hamming, randomCodes, rng } from '../helpers/hamming-reference.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'ascmh-codes-'));
+const dir = () => fileScratchDir('ascmh-codes-');
 
 describe('code files', () => {
   it('rows hold bit j of a code in bit j mod 8 of byte j / 8, padding bits zero', () => {

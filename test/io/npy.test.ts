@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { pythonHas } from '../helpers/fixtures.js';
 import { NpyRowReader, encodeNpy, parseNpy, readNpy } from '../../src/io/npy.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/npy/${name}`, import.meta.url));
 const arange = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -45,7 +45,7 @@ describe('npy', () => {
   });
 
   it('readNpy rejects every truncation of a file with a coded error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ascmh-npy-'));
+    const dir = fileScratchDir('ascmh-npy-');
     const whole = encodeNpy(Float64Array.from(arange(20)), [4, 5]);
     for (const length of [0, 5, 9, 11, 60, 127, 128, 129, whole.length - 1]) {
       const path = join(dir, `cut${length}.npy`);
@@ -72,7 +72,7 @@ describe('npy', () => {
 
   const hasNumpy = pythonHas('numpy');
   it.skipIf(!hasNumpy)('numpy reads what we write (needs python3 with numpy)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ascmh-npy-'));
+    const dir = fileScratchDir('ascmh-npy-');
     writeFileSync(join(dir, 'a.npy'), encodeNpy(Float32Array.from([0.5, 1, 2, 3, 4, 5]), [2, 3]));
     writeFileSync(join(dir, 'b.npy'), encodeNpy(Uint8Array.from([7, 8, 9]), [3]));
     const out = execFileSync('python3', ['-c', `import numpy as np

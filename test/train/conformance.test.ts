@@ -1,12 +1,12 @@
 // The same checks on every trainer (issue 13): train(method, ...) and loadModel(path) work alike
 // for ASCMH, BATCH, SCRATCH, DDASH and CSMH: off the main thread, progress, cancellation, determinism for a
 // seed, the same coded errors for bad input, and a save/load round trip into the right class.
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASCMH, BATCH, CSMH, DDASH, DDASH_DEFAULTS, METHODS, SCRATCH, type Method, type TrainingData, loadModel, train } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
 const data = smallSet(160, 3);
 const small = { bits: 16, imageAnchors: 20, textAnchors: 15 };
@@ -15,7 +15,7 @@ const iterationsOf = { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.it
 // DDASH has no kernel features: no anchors.
 const kernel = (method: Method) => method !== 'ddash';
 const anchors = (method: Method, image: number, text: number) => (kernel(method) ? { imageAnchors: image, textAnchors: text } : {});
-const dir = mkdtempSync(join(tmpdir(), 'ascmh-conformance-'));
+const dir = fileScratchDir('ascmh-conformance-');
 const same = (a: { data: Uint8Array }, b: { data: Uint8Array }) => Buffer.from(a.data).equals(Buffer.from(b.data));
 // ASCMH stops early once converged; give it no tolerance so every method runs all its iterations.
 const opts = (method: Method, extra: Record<string, unknown> = {}) => ({ bits: small.bits, ...anchors(method, small.imageAnchors, small.textAnchors), ...(method === 'ascmh' ? { tolerance: 0 } : {}), ...extra });
@@ -50,8 +50,9 @@ describe.each(METHODS)('trainer conformance: %s', (method) => {
   });
   it('can be cancelled: an AbortSignal rejects with ERR_ASCMH_CANCELLED; an aborted one before it starts', async () => {
     const controller = new AbortController();
-    const run = fit(method, data, opts(method, { iterations: 10000 }), { signal: controller.signal, onProgress: () => controller.abort() });
-    await expect(run).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError' });
+    const reason = new Error('stop');
+    const run = fit(method, data, opts(method, { iterations: 10000 }), { signal: controller.signal, onProgress: () => controller.abort(reason) });
+    await expect(run).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError', cause: reason });
     await expect(fit(method, data, opts(method), { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED' });
   });
   it('rejects with what onProgress threw, and stops', async () => {

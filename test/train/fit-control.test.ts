@@ -3,7 +3,7 @@
 // any native work starts. Before the fix the thrown error was lost (the fit resolved, or rejected
 // as cancelled) and `signal: {}` threw an uncoded TypeError after the native fit had started.
 import { describe, expect, it } from 'vitest';
-import { ASCMH } from '../../src/index.js';
+import { ASCMH, AscmhError } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
 
 const data = smallSet(200);
@@ -40,5 +40,20 @@ describe('fit control', () => {
     // Enough iterations that the fit cannot finish before the first progress report reaches JS.
     const fit = ASCMH.fit(data, { ...options, iterations: 10000 }, { signal: controller.signal, onProgress: () => controller.abort() });
     await expect(fit).rejects.toMatchObject({ code: 'ERR_ASCMH_CANCELLED', name: 'AbortError' });
+  });
+
+  it('an abort rejects as Node does: an AbortError whose cause is signal.reason, with our code kept', async () => {
+    const controller = new AbortController();
+    const reason = new Error('user pressed stop');
+    const fit = ASCMH.fit(data, { ...options, iterations: 10000 }, { signal: controller.signal, onProgress: () => controller.abort(reason) });
+    const err = await fit.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AscmhError);
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ERR_ASCMH_CANCELLED' });
+    expect((err as Error).cause).toBe(reason);
+    // An already aborted signal: its default reason (a DOMException named AbortError) is the cause.
+    const early = AbortSignal.abort();
+    const before = await ASCMH.fit(data, options, { signal: early }).catch((e: unknown) => e);
+    expect(before).toMatchObject({ name: 'AbortError', code: 'ERR_ASCMH_CANCELLED' });
+    expect((before as Error).cause).toBe(early.reason);
   });
 });

@@ -1,16 +1,16 @@
 // Encoding, saving and loading a model; damaged files fail cleanly.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ASCMH } from '../../src/index.js';
 import { smallSet } from '../helpers/fixtures.js';
+import { fileScratchDir } from '../helpers/temp.js';
 
 const data = smallSet(200, 5);
 const model = await ASCMH.fit(data, { bits: 24, imageAnchors: 30, textAnchors: 25, seed: 2 });
-const dir = mkdtempSync(join(tmpdir(), 'ascmh-model-'));
+const dir = fileScratchDir('ascmh-model-');
 const path = join(dir, 'm.ascmh');
 await model.save(path);
 const queries = { rows: 30, cols: data.text.cols, data: data.text.data.subarray(0, 30 * data.text.cols) };
