@@ -40,7 +40,7 @@ async function runModule(name: string, source: string): Promise<Record<string, u
 }
 
 /** The headings whose first code block a test below runs. */
-const RUN_BLOCKS = ['## API', '## Search and retrieval metrics', '## Command line'];
+const RUN_BLOCKS = ['## API', '## Search and retrieval metrics', '## Asymmetric ranking', '## Command line'];
 
 describe('README examples', () => {
   it('every code block is run by a test here or marked as not run', () => {
@@ -92,6 +92,29 @@ console.log(JSON.stringify({ k: top.k, distances: Array.from(first.distances), s
     // codes.idx was saved after removing id 17; the durable index holds the codes less id 3.
     expect(out.mappedSize).toBe(2499);
     expect(out.durableSize).toBe(2499);
+  });
+});
+
+describe('README asymmetric ranking', () => {
+  it('continues the API and search blocks as written: the scores are the naive +-1 inner products', async () => {
+    const check = `
+await durable.close();
+// Naive scores of query 0 against every item still in the index (id 17 was removed).
+const words = db.bits / 8, r = db.bits;
+const score = (j) => { let s = 0; for (let b = 0; b < r; b++) s += z.data[b] * ((db.data[j * words + (b >> 3)] >> (b & 7)) & 1 ? 1 : -1); return s; };
+const naive = Array.from({ length: db.count }, (_, j) => j).filter((j) => j !== 17).map((j) => [j, score(j)]).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+console.log(JSON.stringify({ ids: Array.from(full.ids.subarray(0, 10), Number), scores: Array.from(full.scores.subarray(0, 10)), naive: naive.slice(0, 10), fastScores: Array.from(fast.scores.subarray(0, 10)), byScore }));
+`;
+    const api = blockAfter('## API', 'ts');
+    const source = continued(continued(api, blockAfter('## Search and retrieval metrics', 'ts')), blockAfter('## Asymmetric ranking', 'ts'));
+    const out = await runModule('readme-asymmetric', source + '\n' + check) as { ids: number[]; scores: number[]; naive: [number, number][]; fastScores: number[]; byScore: { imageToText: number; textToImage: number } };
+    // Scores are single precision: compare them to the naive doubles to float rounding, and the ranking by them.
+    out.naive.forEach(([, s], i) => expect(out.scores[i]).toBeCloseTo(s, 3));
+    expect(out.ids.map((id, i) => out.naive.some(([j, s]) => j === id && Math.abs(s - out.scores[i]) < 1e-3))).toEqual(Array(10).fill(true));
+    // Re-ranked candidates are a subset of the items: never above the exact best, sorted descending.
+    expect(out.fastScores[0]).toBeLessThanOrEqual(out.scores[0] + 1e-6);
+    for (let i = 1; i < 10; i++) expect(out.fastScores[i]).toBeLessThanOrEqual(out.fastScores[i - 1]);
+    for (const v of [out.byScore.imageToText, out.byScore.textToImage]) expect(v).toBeGreaterThan(0.3);
   });
 });
 
