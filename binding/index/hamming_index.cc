@@ -134,7 +134,7 @@ void HammingIndex::ensure_map() {
   for (const ChunkView& v : chunks_)
     if (v.data && v.data->check && v.data->file_ids) v.data->check->verify_ids(v.data->file_ids, v.data->file_first, v.count);
   int64_t largest = INT64_MIN;
-  map_.rebuild(mapped_items_, [&](const IdMap::Add& add) {
+  map_.rebuild(mapped_items_, [&](auto&& add) {
     for (size_t slot = 0; slot < chunks_.size(); ++slot) {
       const ChunkView& v = chunks_[slot];
       if (!v.data) continue;

@@ -3,22 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
-namespace ascmh {
+#include "core/thread_pool.h"
 
-uint64_t IdMap::hash(int64_t id) {
-  uint64_t x = static_cast<uint64_t>(id) + 0x9E3779B97F4A7C15ull;  // splitmix64's finaliser
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+namespace ascmh {
 
 size_t IdMap::probe(int64_t id, uint64_t h) const {
   if (capacity_ == 0) return capacity_;
-  const uint64_t fingerprint = h & 0xFFFF000000000000ull;
+  const uint64_t print = fingerprint(h);
   for (size_t i = home(h), seen = 0; seen < capacity_; ++seen, i = i + 1 == capacity_ ? 0 : i + 1) {
     const uint64_t s = slots_[i];
     if (s == kEmpty) return capacity_;
-    if (s != kErased && (s & 0xFFFF000000000000ull) == fingerprint && id_at_(location_of(s)) == id) return i;
+    if (s != kErased && (s & 0xFFFF000000000000ull) == print && id_at_(location_of(s)) == id) return i;
   }
   return capacity_;
 }
@@ -29,7 +24,7 @@ uint64_t IdMap::find(int64_t id) const {
 }
 
 void IdMap::place(uint64_t h, uint64_t location, const int64_t* check_id) {
-  const uint64_t fingerprint = h & 0xFFFF000000000000ull;
+  const uint64_t print = fingerprint(h);
   for (size_t i = home(h);; i = i + 1 == capacity_ ? 0 : i + 1) {
     const uint64_t s = slots_[i];
     if (s == kEmpty || s == kErased) {
@@ -37,7 +32,7 @@ void IdMap::place(uint64_t h, uint64_t location, const int64_t* check_id) {
       slots_[i] = encode(h, location);
       return;
     }
-    if (check_id && (s & 0xFFFF000000000000ull) == fingerprint && id_at_(location_of(s)) == *check_id) duplicate_ = true;
+    if (check_id && (s & 0xFFFF000000000000ull) == print && id_at_(location_of(s)) == *check_id) duplicate_ = true;
   }
 }
 
@@ -69,6 +64,16 @@ bool IdMap::erase(int64_t id) {
 void IdMap::allocate(int64_t count, double load) {
   capacity_ = std::max<size_t>(16, static_cast<size_t>(std::ceil(static_cast<double>(count) / load)));
   slots_ = LargeArray<uint64_t>(capacity_);
+  // The kernel zeroes fresh pages at first touch, slowly on these VMs (a third of a 10M-id build):
+  // touch them on every pool thread first.
+  constexpr size_t kPiece = (size_t(2) << 20) / sizeof(uint64_t);
+  const int64_t pieces = static_cast<int64_t>((capacity_ + kPiece - 1) / kPiece);
+  if (pieces > 1)
+    ThreadPool::instance().parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (size_t i = static_cast<size_t>(p) * kPiece; i < std::min(capacity_, static_cast<size_t>(p + 1) * kPiece); i += 512)
+          slots_[i] = kEmpty;
+    });
   used_ = erased_ = 0;
 }
 
@@ -79,32 +84,20 @@ void IdMap::grow_for(int64_t count) {
   for (size_t i = 0; i < capacity_; ++i)
     if (slots_[i] != kEmpty && slots_[i] != kErased) locations.push_back(location_of(slots_[i]));
   const int64_t target = std::max<int64_t>(count, static_cast<int64_t>(locations.size()));
-  rebuild(target + target / 10, [&](const Add& add) {  // load 0.5 after growing
+  rebuild(target + target / 10, [&](auto&& add) {  // load 0.5 after growing
     for (uint64_t l : locations) add(id_at_(l), l);
   });
 }
 
-void IdMap::rebuild(int64_t count, const std::function<void(const Add&)>& visit) {
+void IdMap::begin_rebuild(int64_t count) {
   allocate(count, 0.55);
   duplicate_ = false;
-  // Slots are random accesses: hash a batch, prefetch its slots, then place it.
-  constexpr size_t kBatch = 32;
-  uint64_t h[kBatch], location[kBatch];
-  int64_t id_of[kBatch];
-  size_t pending = 0;
-  const auto flush = [&] {
-    for (size_t j = 0; j < pending; ++j) place(h[j], location[j], &id_of[j]);
-    used_ += static_cast<int64_t>(pending);
-    pending = 0;
-  };
-  visit([&](int64_t id, uint64_t l) {
-    h[pending] = hash(id);
-    location[pending] = l;
-    id_of[pending] = id;
-    __builtin_prefetch(&slots_[home(h[pending])], 1);
-    if (++pending == kBatch) flush();
-  });
-  flush();
+}
+
+void IdMap::place_all(Pending& batch) {
+  for (size_t j = 0; j < batch.n; ++j) place(batch.h[j], batch.location[j], &batch.id[j]);
+  used_ += static_cast<int64_t>(batch.n);
+  batch.n = 0;
 }
 
 }  // namespace ascmh
