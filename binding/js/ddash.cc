@@ -199,21 +199,12 @@ Napi::Value FitDdash(const Napi::CallbackInfo& info) {
     JobTicket ticket(env);
     in.image = rows_for_job(env, image, ticket.token());
     in.text = rows_for_job(env, text, ticket.token());
-    std::shared_ptr<CancelToken> cancel = ticket.token();
-    Napi::Promise promise;
-    if (single) {
-      auto* w = new DdashWorker<float>(env, std::move(in), o, on_progress, ticket.release());
-      promise = w->promise();
+    return start_cancellable(env, single, ticket, [&](auto tag) {
+      auto* w = new DdashWorker<decltype(tag)>(env, std::move(in), o, on_progress, ticket.release());
+      Napi::Promise promise = w->promise();
       w->Queue();
-    } else {
-      auto* w = new DdashWorker<double>(env, std::move(in), o, on_progress, ticket.release());
-      promise = w->promise();
-      w->Queue();
-    }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("promise", promise);
-    out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->cancel(); }, "cancel"));
-    return out;
+      return promise;
+    });
   });
 }
 

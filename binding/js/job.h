@@ -33,6 +33,19 @@ class JobTicket {
   std::shared_ptr<CancelToken> token_;
 };
 
+// The answer of a cancellable long call to JS: { promise, cancel }. queue(tag) creates and queues
+// the worker for the precision of tag (float{} or double{}), handing it ticket.release(), and
+// returns its promise.
+template <class Queue>
+Napi::Object start_cancellable(Napi::Env env, bool single, JobTicket& ticket, Queue queue) {
+  std::shared_ptr<CancelToken> cancel = ticket.token();
+  Napi::Promise promise = single ? queue(float{}) : queue(double{});
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("promise", promise);
+  out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->cancel(); }, "cancel"));
+  return out;
+}
+
 template <class Result>
 class Job : public Napi::AsyncWorker {
  public:

@@ -208,21 +208,12 @@ Napi::Value Fit(const Napi::CallbackInfo& info) {
     JobTicket ticket(env);
     in.image = rows_for_job(env, image, ticket.token());
     in.text = rows_for_job(env, text, ticket.token());
-    std::shared_ptr<CancelToken> cancel = ticket.token();
-    Napi::Promise promise;
-    if (single) {
-      auto* worker = new TrainWorker<float>(env, std::move(in), options, on_progress, ticket.release());
-      promise = worker->promise();
+    return start_cancellable(env, single, ticket, [&](auto tag) {
+      auto* worker = new TrainWorker<decltype(tag)>(env, std::move(in), options, on_progress, ticket.release());
+      Napi::Promise promise = worker->promise();
       worker->Queue();
-    } else {
-      auto* worker = new TrainWorker<double>(env, std::move(in), options, on_progress, ticket.release());
-      promise = worker->promise();
-      worker->Queue();
-    }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("promise", promise);
-    out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->cancel(); }, "cancel"));
-    return out;
+      return promise;
+    });
   });
 }
 

@@ -303,24 +303,17 @@ Napi::Value start(const Napi::CallbackInfo& info, Common& c, const Options& opti
   JobTicket ticket(env);
   c.in.image = rows_for_job(env, c.image, ticket.token());
   c.in.text = rows_for_job(env, c.text, ticket.token());
-  std::shared_ptr<CancelToken> cancel = ticket.token();
-  Napi::Promise promise;
-  auto launch = [&](auto tag) {
+  return start_cancellable(env, c.single, ticket, [&](auto tag) {
     using T = decltype(tag);
     Runner<T> run = [options, train](Inputs& in, const MethodProgress& progress, const CancelToken* token) {
       return train(T{}, in, options, progress, token);
     };
     auto* worker = new MethodWorker<T>(env, name, std::move(c.in), std::move(run), options.bits, iterations,
                                        c.keep_latent, c.on_progress, ticket.release());
-    promise = worker->promise();
+    Napi::Promise promise = worker->promise();
     worker->Queue();
-  };
-  if (c.single) launch(float{});
-  else launch(double{});
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("promise", promise);
-  out.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo&) { cancel->cancel(); }, "cancel"));
-  return out;
+    return promise;
+  });
 }
 
 // fitBatch(image, text, labels, options, onProgress?) -> { promise, cancel }
