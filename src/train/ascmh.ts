@@ -1,14 +1,13 @@
-import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
-import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
+import { abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
+import { type Codes, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import { native, type NativeAddon } from '../core/native.js';
 import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
 import { readModelFile, writeModelFile } from '../io/model-file.js';
+import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
 import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
 
-type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array>; project(x: Matrix): Matrix['data']; projectAsync(x: Matrix): Promise<Matrix['data']> };
-
 /** Asymmetric Scalable Cross-Modal Hashing: a trained model. */
-export class ASCMH implements CrossModalHashModel {
+export class ASCMH extends NativeEncodedModel implements CrossModalHashModel {
   readonly method = 'ascmh';
   readonly options: ResolvedOptions;
   readonly history: ModelState['history'];
@@ -18,10 +17,10 @@ export class ASCMH implements CrossModalHashModel {
   readonly latent?: LatentState;
   private readonly hash: Record<Modality, HashFunctionParameters>;
   private readonly codes: Codes;
-  private readonly encoders: Partial<Record<Modality, NativeEncoder>> = {};
 
   /** Use ASCMH.fit or ASCMH.load. */
   constructor(state: ModelState) {
+    super();
     this.options = state.options;
     this.hash = { image: state.image, text: state.text };
     this.codes = state.trainingCodes;
@@ -129,55 +128,6 @@ export class ASCMH implements CrossModalHashModel {
     return this.hash[modality];
   }
 
-  /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
-  encode(modality: Modality, features: Matrix): Codes {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /**
-   * Encodes on a native thread; use it for large batches or from a server. The rows are copied
-   * for the native thread block by block, so the input may be changed or released meanwhile
-   * (a buffer that is detached or resized fails the call with ERR_ASCMH_INPUT_CHANGED).
-   */
-  async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /**
-   * The real-valued projections before the sign (rows x bits, the model's precision), on the
-   * calling thread: encode() sets bit j exactly where z_j >= 0 (> 0 with the 'positive' threshold).
-   * Ranking database codes by their inner product with z is asymmetric ranking
-   * (HammingIndex.searchAsymmetric).
-   */
-  project(modality: Modality, features: Matrix): Matrix {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { rows: checked.rows, cols: this.bits, data: callNative(() => encoder.project(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /** {@link project} on a native thread; the input may change meanwhile, as with encodeAsync. */
-  async projectAsync(modality: Modality, features: Matrix): Promise<Matrix> {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { rows: checked.rows, cols: this.bits, data: await callNativeAsync(() => encoder.projectAsync(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
   /** Writes the model atomically (temporary file, then rename). */
   async save(path: string): Promise<void> {
     await writeModelFile(path, {
@@ -193,24 +143,9 @@ export class ASCMH implements CrossModalHashModel {
     });
   }
 
-  private encoder(modality: Modality, features: Matrix) {
-    const hash = this.hashFunction(modality);
-    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true, checkFinite: false });
-    if (checked.cols !== hash.dim) {
-      fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${hash.dim}`);
-    }
-    let encoder = this.encoders[modality];
-    if (!encoder) {
-      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits })) as NativeEncoder;
-      this.encoders[modality] = encoder;
-    }
-    return [encoder!, checked] as const;
+  protected createEncoder(modality: Modality): NativeEncoder {
+    return new native.Encoder({ ...this.hashFunction(modality), bits: this.bits }) as NativeEncoder;
   }
-}
-
-/** The native encoder names its input "features": say which modality's. */
-function namedFor(modality: Modality, err: unknown): unknown {
-  return err instanceof AscmhError && err.code === 'ERR_ASCMH_NON_FINITE' ? new AscmhError(err.code, `${modality} ${err.message}`) : err;
 }
 
 /** ASCMH as a CrossModalTrainer, for code that picks methods at run time. */

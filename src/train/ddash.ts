@@ -1,12 +1,13 @@
 // DDASH behind the trainer interface: a reconstruction from the paper's abstract (README, "DDASH");
 // the native method is binding/train/ddash.cc, the hash networks binding/encoders/mlp_hash.cc.
-import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
-import { type Codes, type Matrix, type Modality, validateMatrix } from '../core/matrix.js';
+import { abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
+import type { Codes, Modality } from '../core/matrix.js';
 import { type NativeAddon, native } from '../core/native.js';
 import { type StoredModel, readModelFile, writeModelFile } from '../io/model-file.js';
 import { resolveStoredOptions } from './batch.js';
 import { checkTrainingData } from './kernel-model.js';
 import { type OptionTable, resolveMethodOptions } from './method-options.js';
+import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
 import type { CrossModalHashModel, CrossModalTrainer, MlpHashParameters, TrainingData } from './model.js';
 
 /** DDASH's hyper-parameters (README, "DDASH", for where each comes from). */
@@ -126,15 +127,8 @@ export interface DdashModelState {
   latent?: Record<string, Float64Array | Float32Array | Int8Array | number>;
 }
 
-type NativeMlpEncoder = {
-  encode(x: Matrix): Uint8Array;
-  encodeAsync(x: Matrix): Promise<Uint8Array>;
-  project(x: Matrix): Float64Array | Float32Array;
-  projectAsync(x: Matrix): Promise<Float64Array | Float32Array>;
-};
-
 /** A trained DDASH model: a hash network per modality and the learned database codes B. */
-export class DDASH implements CrossModalHashModel {
+export class DDASH extends NativeEncodedModel implements CrossModalHashModel {
   readonly method = 'ddash' as const;
   readonly encoderKind = 'mlp' as const;
   readonly options: ResolvedDdashOptions;
@@ -143,10 +137,10 @@ export class DDASH implements CrossModalHashModel {
   readonly latent?: DdashModelState['latent'];
   private readonly nets: Record<Modality, MlpHashParameters>;
   private readonly codes: Codes;
-  private readonly encoders: Partial<Record<Modality, NativeMlpEncoder>> = {};
 
   /** Use DDASH.fit or loadModel. */
   constructor(state: DdashModelState) {
+    super();
     this.options = state.options;
     this.nets = { image: state.image, text: state.text };
     this.codes = state.trainingCodes;
@@ -238,30 +232,6 @@ export class DDASH implements CrossModalHashModel {
     return this.nets[modality];
   }
 
-  /** Encodes feature rows on the calling thread (small batches). */
-  encode(modality: Modality, features: Matrix): Codes {
-    const [encoder, checked] = this.encoder(modality, features);
-    return { count: checked.rows, bits: this.bits, data: named(modality, () => callNative(() => encoder.encode(checked))) };
-  }
-
-  /** Encodes on a native thread (large batches, servers); the input may change meanwhile. */
-  async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
-    const [encoder, checked] = this.encoder(modality, features);
-    return { count: checked.rows, bits: this.bits, data: await namedAsync(modality, () => callNativeAsync(() => encoder.encodeAsync(checked))) };
-  }
-
-  /** The real-valued network outputs tanh(z) (rows x bits, row-major) whose signs are the codes. */
-  project(modality: Modality, features: Matrix): Matrix {
-    const [encoder, checked] = this.encoder(modality, features);
-    return { rows: checked.rows, cols: this.bits, data: named(modality, () => callNative(() => encoder.project(checked))) };
-  }
-
-  /** project on a native thread. */
-  async projectAsync(modality: Modality, features: Matrix): Promise<Matrix> {
-    const [encoder, checked] = this.encoder(modality, features);
-    return { rows: checked.rows, cols: this.bits, data: await namedAsync(modality, () => callNativeAsync(() => encoder.projectAsync(checked))) };
-  }
-
   /** Writes the model atomically (temporary file, then rename). */
   async save(path: string): Promise<void> {
     await writeModelFile(path, {
@@ -276,36 +246,8 @@ export class DDASH implements CrossModalHashModel {
     });
   }
 
-  private encoder(modality: Modality, features: Matrix) {
-    const net = this.network(modality);
-    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true, checkFinite: false });
-    if (checked.cols !== net.dim) fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${net.dim}`);
-    let encoder = this.encoders[modality];
-    if (!encoder) {
-      encoder = callNative(() => new native.MlpEncoder({ ...net, bits: this.bits })) as NativeMlpEncoder;
-      this.encoders[modality] = encoder;
-    }
-    return [encoder, checked] as const;
-  }
-}
-
-function rename(modality: Modality, err: unknown): unknown {
-  return err instanceof AscmhError && err.code === 'ERR_ASCMH_NON_FINITE' ? new AscmhError(err.code, `${modality} ${err.message}`) : err;
-}
-
-function named<T>(modality: Modality, body: () => T): T {
-  try {
-    return body();
-  } catch (err) {
-    throw rename(modality, err);
-  }
-}
-
-async function namedAsync<T>(modality: Modality, body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    throw rename(modality, err);
+  protected createEncoder(modality: Modality): NativeEncoder {
+    return new native.MlpEncoder({ ...this.network(modality), bits: this.bits }) as NativeEncoder;
   }
 }
 

@@ -1,16 +1,16 @@
-// The model class and the fit glue that BATCH and SCRATCH share (ASCMH keeps its own, unchanged):
-// a kernel hash function per modality (of the method's encoder kind), the learned training codes,
-// and a native fit that runs off the main thread with progress and cancellation.
-import { AscmhError, abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
+// The model class and the fit glue that BATCH, SCRATCH and CSMH share: a kernel hash function per
+// modality (of the method's encoder kind), the learned training codes, and a native fit that runs
+// off the main thread with progress and cancellation. Encoding is NativeEncodedModel's, as for
+// ASCMH and DDASH.
+import { abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import type { NativeAddon } from '../core/native.js';
 import { writeModelFile } from '../io/model-file.js';
 import { native } from '../core/native.js';
+import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
 import type { CrossModalHashModel, EncoderKind, HashFunctionParameters, Method, MethodFitControl, MethodModelState, MethodProgress, SignThreshold, TrainingData } from './model.js';
 
-type NativeEncoder = { encode(x: Matrix): Uint8Array; encodeAsync(x: Matrix): Promise<Uint8Array>; project(x: Matrix): Matrix['data']; projectAsync(x: Matrix): Promise<Matrix['data']> };
-
-export abstract class KernelHashModel<O extends { bits: number }> implements CrossModalHashModel {
+export abstract class KernelHashModel<O extends { bits: number }> extends NativeEncodedModel implements CrossModalHashModel {
   abstract readonly method: Method;
   readonly encoderKind: EncoderKind;
   readonly options: Required<O>;
@@ -20,9 +20,9 @@ export abstract class KernelHashModel<O extends { bits: number }> implements Cro
   readonly latent?: MethodModelState<O>['latent'];
   private readonly hash: Record<Modality, HashFunctionParameters>;
   private readonly codes: Codes;
-  private readonly encoders: Partial<Record<Modality, NativeEncoder>> = {};
 
   protected constructor(state: MethodModelState<Required<O>>) {
+    super();
     this.encoderKind = state.encoder;
     this.options = state.options;
     this.hash = { image: state.image, text: state.text };
@@ -50,51 +50,6 @@ export abstract class KernelHashModel<O extends { bits: number }> implements Cro
     return this.hash[modality];
   }
 
-  /** Encodes feature rows on the calling thread (small batches). */
-  encode(modality: Modality, features: Matrix): Codes {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { count: checked.rows, bits: this.bits, data: callNative(() => encoder.encode(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /** Encodes on a native thread (large batches, servers); the input may change meanwhile. */
-  async encodeAsync(modality: Modality, features: Matrix): Promise<Codes> {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { count: checked.rows, bits: this.bits, data: await callNativeAsync(() => encoder.encodeAsync(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /**
-   * The real-valued projections before the sign (rows x bits, the model's precision), on the
-   * calling thread: encode() sets bit j exactly where z_j >= 0 (> 0 with the 'positive' threshold).
-   * Ranking database codes by their inner product with z is asymmetric ranking
-   * (HammingIndex.searchAsymmetric).
-   */
-  project(modality: Modality, features: Matrix): Matrix {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { rows: checked.rows, cols: this.bits, data: callNative(() => encoder.project(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
-  /** {@link project} on a native thread; the input may change meanwhile, as with encodeAsync. */
-  async projectAsync(modality: Modality, features: Matrix): Promise<Matrix> {
-    const [encoder, checked] = this.encoder(modality, features);
-    try {
-      return { rows: checked.rows, cols: this.bits, data: await callNativeAsync(() => encoder.projectAsync(checked)) };
-    } catch (err) {
-      throw namedFor(modality, err);
-    }
-  }
-
   /** Writes the model atomically (temporary file, then rename). */
   async save(path: string): Promise<void> {
     await writeModelFile(path, {
@@ -109,23 +64,9 @@ export abstract class KernelHashModel<O extends { bits: number }> implements Cro
     });
   }
 
-  private encoder(modality: Modality, features: Matrix) {
-    const hash = this.hashFunction(modality);
-    const checked = validateMatrix(features, `${modality} features`, { allowEmpty: true, checkFinite: false });
-    if (checked.cols !== hash.dim) {
-      fail('ERR_ASCMH_SHAPE', `${modality} features have ${checked.cols} columns; this model was trained on ${hash.dim}`);
-    }
-    let encoder = this.encoders[modality];
-    if (!encoder) {
-      encoder = callNative(() => new native.Encoder({ ...hash, bits: this.bits })) as NativeEncoder;
-      this.encoders[modality] = encoder;
-    }
-    return [encoder, checked] as const;
+  protected createEncoder(modality: Modality): NativeEncoder {
+    return new native.Encoder({ ...this.hashFunction(modality), bits: this.bits }) as NativeEncoder;
   }
-}
-
-function namedFor(modality: Modality, err: unknown): unknown {
-  return err instanceof AscmhError && err.code === 'ERR_ASCMH_NON_FINITE' ? new AscmhError(err.code, `${modality} ${err.message}`) : err;
 }
 
 /** The checked training data (every check before any native work). */
