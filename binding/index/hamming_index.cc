@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include "core/codes.h"
+#include "core/thread_pool.h"
 #include "storage/checksum.h"
 #include "storage/posix_file.h"
 
@@ -131,25 +133,32 @@ bool HammingIndex::locate(int64_t id, Found* out) {
 void HammingIndex::ensure_map() {
   if (map_valid_) return;
   // Ids in a mapped file are checked the first time they are read.
-  for (const ChunkView& v : chunks_)
-    if (v.data && v.data->check && v.data->file_ids) v.data->check->verify_ids(v.data->file_ids, v.data->file_first, v.count);
-  int64_t largest = INT64_MIN;
-  map_.rebuild(mapped_items_, [&](auto&& add) {
+  ThreadPool::instance().parallel_for(static_cast<int64_t>(chunks_.size()), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const ChunkView& v = chunks_[static_cast<size_t>(c)];
+      if (v.data && v.data->check && v.data->file_ids) v.data->check->verify_ids(v.data->file_ids, v.data->file_first, v.count);
+    }
+  });
+  std::atomic<int64_t> largest{INT64_MIN};
+  map_.rebuild(mapped_items_, [&](auto&& add) {  // runs on several threads at once
+    int64_t most = INT64_MIN;
     for (size_t slot = 0; slot < chunks_.size(); ++slot) {
       const ChunkView& v = chunks_[slot];
       if (!v.data) continue;
       for (int64_t i = v.auto_count; i < v.count; ++i)
         if (!v.is_dead(i)) {
           const int64_t id = v.ids->data()[i];
-          largest = std::max(largest, id);
+          most = std::max(most, id);
           add(id, location(slot, i));
         }
+    }
+    for (int64_t seen = largest.load(); most > seen && !largest.compare_exchange_weak(seen, most);) {
     }
   });
   // What add() guarantees, checked for content that came from a file (checksums can be forged).
   if (map_.duplicate_found())
     fail("ERR_ASCMH_INDEX_CORRUPT", "an id occurs more than once in the index's file");
-  if (map_.size() > 0 && largest >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
+  if (map_.size() > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
     fail("ERR_ASCMH_INDEX_CORRUPT", "the next automatic id " + std::to_string(next_auto_) + " is already taken");
   map_valid_ = true;
 }

@@ -94,10 +94,53 @@ void IdMap::begin_rebuild(int64_t count) {
   duplicate_ = false;
 }
 
-void IdMap::place_all(Pending& batch) {
-  for (size_t j = 0; j < batch.n; ++j) place(batch.h[j], batch.location[j], &batch.id[j]);
-  used_ += static_cast<int64_t>(batch.n);
+int IdMap::rebuild_threads(int64_t count) const {
+  // Below a few hundred thousand ids the map fits in cache and one thread is quicker.
+  return count < (int64_t(1) << 18) ? 1 : ThreadPool::instance().concurrency();
+}
+
+void IdMap::run_shares(int threads, const std::function<void(int)>& body) {
+  if (threads == 1) return body(0);
+  ThreadPool::instance().parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) body(static_cast<int>(t));
+  }, threads);
+}
+
+bool IdMap::place_before(uint64_t h, uint64_t location, int64_t id, size_t end, bool* duplicate) {
+  const uint64_t print = fingerprint(h);
+  for (size_t i = home(h); i < end; ++i) {
+    const uint64_t s = slots_[i];
+    if (s == kEmpty) {
+      slots_[i] = encode(h, location);
+      return true;
+    }
+    if ((s & 0xFFFF000000000000ull) == print && id_at_(location_of(s)) == id) *duplicate = true;
+  }
+  return false;
+}
+
+void IdMap::place_all(Pending& batch, Share& share) {
+  for (size_t j = 0; j < batch.n; ++j) {
+    if (place_before(batch.h[j], batch.location[j], batch.id[j], share.end, &share.duplicate)) {
+      ++share.placed;
+    } else {
+      share.spilled.push_back(batch.h[j]);
+      share.spilled.push_back(batch.location[j]);
+      share.spilled_ids.push_back(batch.id[j]);
+    }
+  }
   batch.n = 0;
+}
+
+void IdMap::finish_rebuild(std::vector<Share>& shares) {
+  // Every slot from a spilled pair's home to its share's end is taken, so placing it from its home
+  // again lands it past that end, where a lookup's probe will reach it.
+  for (Share& share : shares) {
+    for (size_t j = 0; j < share.spilled_ids.size(); ++j)
+      place(share.spilled[2 * j], share.spilled[2 * j + 1], &share.spilled_ids[j]);
+    used_ += share.placed + static_cast<int64_t>(share.spilled_ids.size());
+    duplicate_ = duplicate_ || share.duplicate;
+  }
 }
 
 }  // namespace ascmh

@@ -185,20 +185,25 @@ void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64
   }
 }
 
-// A growing array in pooled blocks, for the results of one group of queries.
-template <class T>
+// Results of one group of queries, in pooled segments: a query's results are contiguous in one
+// segment, and a full segment is followed by a bigger one instead of being copied.
 struct Arena {
-  PooledArray<T> data;
-  size_t used = 0;
-  T* extend(size_t n) {
-    if (used + n > data.size()) {
-      PooledArray<T> bigger(std::max<size_t>(2 * data.size(), used + n) + 4096);
-      std::copy(data.data(), data.data() + used, bigger.data());
-      data = std::move(bigger);
+  struct Segment {
+    PooledArray<int64_t> pos;
+    PooledArray<uint16_t> dist;
+    size_t used = 0;
+  };
+  std::vector<Segment> segments;
+  // Room for n results; returns (segment, start).
+  std::pair<size_t, size_t> extend(size_t n) {
+    if (segments.empty() || segments.back().used + n > segments.back().pos.size()) {
+      const size_t size = std::max<size_t>(segments.empty() ? 4096 : 2 * segments.back().pos.size(), n);
+      segments.push_back({PooledArray<int64_t>(size), PooledArray<uint16_t>(size), 0});
     }
-    T* at = data.data() + used;
-    used += n;
-    return at;
+    Segment& last = segments.back();
+    const size_t at = last.used;
+    last.used += n;
+    return {segments.size() - 1, at};
   }
 };
 
@@ -244,11 +249,13 @@ SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t c
   std::atomic<int64_t> results{0};
   std::atomic<bool> too_large{false};
   // Each query's results are collected in the arena of its group (indexed by the group's first
-  // query, so one thread owns it), then copied once into the answer: every buffer is pooled, so
-  // nothing is written to fresh pages.
-  std::vector<Arena<int64_t>> pos(static_cast<size_t>(count));
-  std::vector<Arena<uint16_t>> dist(static_cast<size_t>(count));
-  std::vector<int64_t> arena(static_cast<size_t>(count), 0), start(arena.size(), 0), size(arena.size(), 0);
+  // query, so one thread owns it), then copied once into the answer with their positions turned
+  // into ids on the way: every buffer is pooled, so nothing is written to fresh pages.
+  struct Slice {
+    int64_t arena = 0, segment = 0, start = 0, size = 0;
+  };
+  std::vector<Arena> arenas(static_cast<size_t>(count));
+  std::vector<Slice> slices(static_cast<size_t>(count));
   if (count > 0 && s.live > 0) s.verify_codes();
   run_search(s, queries, count, limit > 0 ? limit : TopK::kUnlimited, radius, false, threads, Stop{cancel, &too_large},
              [&](int64_t q, int64_t first, const TopK* top, const std::vector<int64_t>* p,
@@ -258,11 +265,11 @@ SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t c
                  too_large = true;
                  return;
                }
-               arena[q] = first;
-               start[q] = static_cast<int64_t>(pos[first].used);
-               size[q] = n;
-               int64_t* pp = pos[first].extend(static_cast<size_t>(n));
-               uint16_t* dd = dist[first].extend(static_cast<size_t>(n));
+               Arena& arena = arenas[static_cast<size_t>(first)];
+               const auto [segment, start] = arena.extend(static_cast<size_t>(n));
+               slices[q] = {first, static_cast<int64_t>(segment), static_cast<int64_t>(start), n};
+               int64_t* pp = arena.segments[segment].pos.data() + start;
+               uint16_t* dd = arena.segments[segment].dist.data() + start;
                if (top) {
                  top->finish(pp, dd);
                } else {
@@ -274,17 +281,31 @@ SearchOutput search_radius(const Snapshot& s, const uint64_t* queries, int64_t c
   if (too_large)
     fail("ERR_ASCMH_TOO_LARGE", "the radius search found more results than fit in the memory limit; lower the radius "
                                 "or set a limit per query");
-  for (int64_t q = 0; q < count; ++q) out.offsets[q + 1] = out.offsets[q] + size[q];
+  for (int64_t q = 0; q < count; ++q) out.offsets[q + 1] = out.offsets[q] + slices[q].size;
   const int64_t total = out.offsets[count];
   out.ids = PooledArray<int64_t>(static_cast<size_t>(total));
   out.distances = PooledArray<uint16_t>(static_cast<size_t>(total));
-  for (int64_t q = 0; q < count; ++q) {
-    const size_t a = static_cast<size_t>(arena[q]);
-    std::copy(pos[a].data.data() + start[q], pos[a].data.data() + start[q] + size[q], out.ids.data() + out.offsets[q]);
-    std::copy(dist[a].data.data() + start[q], dist[a].data.data() + start[q] + size[q],
-              out.distances.data() + out.offsets[q]);
-  }
-  positions_to_ids(s, out.ids.data(), total);
+  if (total == 0) return out;
+  // Damaged id blocks of a mapped file throw here, before any id is read.
+  const bool ids_from_file = std::any_of(s.chunks.begin(), s.chunks.end(), [](const ChunkView& v) {
+    return v.data && v.data->check && v.data->file_ids && v.auto_count < v.count;
+  });
+  if (ids_from_file)
+    for (const Arena& arena : arenas)
+      for (const Arena::Segment& g : arena.segments) s.verify_ids(g.pos.data(), static_cast<int64_t>(g.used));
+  ThreadPool& pool = ThreadPool::instance();
+  const int workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();
+  pool.parallel_for(count, std::max<int64_t>(1, count / (8 * workers)), [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      const Slice& c = slices[q];
+      if (c.size == 0) continue;
+      const Arena::Segment& g = arenas[c.arena].segments[c.segment];
+      const int64_t* from = g.pos.data() + c.start;
+      int64_t* to = out.ids.data() + out.offsets[q];
+      for (int64_t j = 0; j < c.size; ++j) to[j] = s.id_at(from[j]);
+      std::copy(g.dist.data() + c.start, g.dist.data() + c.start + c.size, out.distances.data() + out.offsets[q]);
+    }
+  }, workers);
   return out;
 }
 

@@ -94,6 +94,7 @@ TopK& TopK::operator=(TopK&& o) noexcept {
   dead_ = o.dead_;
   dead_base_ = o.dead_base_;
   count_ = std::move(o.count_);
+  counted_ = o.counted_;
   pos_ = o.pos_;
   dist_ = o.dist_;
   size_ = o.size_;
@@ -132,6 +133,7 @@ void TopK::reset(int64_t k, int max_dist) {
   compact_at_ = k < (int64_t(1) << 40) ? 4 * k + 64 : kUnlimited;
   count_.assign(static_cast<size_t>(max_dist) + 1, 0);
   size_ = 0;
+  counted_ = 0;
 }
 
 void TopK::grow(int64_t extra) {
@@ -155,6 +157,28 @@ void TopK::grow(int64_t extra) {
   cap_ = cap;
 }
 
+void TopK::count_pending() const {
+  // Four histograms: runs of equal distances would otherwise chain each increment on the last.
+  int64_t* const count = count_.data();
+  const size_t bins = count_.size();
+  int64_t r = counted_;
+  if (size_ - r >= 4096 && bins <= 1025) {
+    std::vector<int64_t> more(3 * bins, 0);
+    int64_t* c1 = more.data();
+    int64_t* c2 = c1 + bins;
+    int64_t* c3 = c2 + bins;
+    for (; r + 4 <= size_; r += 4) {
+      ++count[dist_[r]];
+      ++c1[dist_[r + 1]];
+      ++c2[dist_[r + 2]];
+      ++c3[dist_[r + 3]];
+    }
+    for (size_t d = 0; d < bins; ++d) count[d] += c1[d] + c2[d] + c3[d];
+  }
+  for (; r < size_; ++r) ++count[dist_[r]];
+  counted_ = size_;
+}
+
 void TopK::compact() {
   int64_t w = 0;
   for (int64_t r = 0; r < size_; ++r)
@@ -168,6 +192,7 @@ void TopK::compact() {
 void TopK::finish(int64_t* pos, uint16_t* dist) const {
   const int64_t n = size();
   if (n == 0) return;
+  if (counted_ < size_) count_pending();
   // Stable counting sort of the log by distance (the log is in position order). count_[d] is the
   // exact number of logged items at distance d <= thr_, so no counting pass is needed.
   int64_t start[1025 + 1];

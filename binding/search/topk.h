@@ -89,12 +89,14 @@ class TopK {
     int cut = cut_;
     if (total + m < k && !dead_) {
       // Not full, so the cut has not moved since the kernel compared: every candidate is kept
-      // (always so in a radius search without removed items).
-      for (int64_t r = w; r < end; ++r) ++count[dist[r]];
+      // (always so in a radius search without removed items). They are counted later, in one pass
+      // (count_pending): reading the distances back right after the kernel's vector stores would
+      // stall on store forwarding for every hit.
       total_ = total + m;
       size_ = end;
       return;
     }
+    if (counted_ < w) count_pending();
     for (int64_t r = w; r < end; ++r) {
       const int d = dist[r];
       const int64_t p = pos[r];
@@ -113,6 +115,7 @@ class TopK {
     total_ = total;
     size_ = w;
     if (w >= compact_at_) compact();
+    counted_ = size_;
   }
 
   // Results finish() writes: min(k, items kept).
@@ -147,6 +150,8 @@ class TopK {
     cut_ = thr_;
   }
   void compact();
+  // Counts the log entries [counted_, size_) that commit() kept without counting.
+  void count_pending() const;
   void grow(int64_t extra);
   void release();
 
@@ -155,7 +160,9 @@ class TopK {
   bool bounded_ = false;
   const uint64_t* dead_ = nullptr;
   int64_t dead_base_ = 0;
-  std::vector<int64_t> count_;  // count_[d]: kept items at distance d, exact for d <= thr_
+  // count_[d]: kept items at distance d among the first counted_ log entries, exact for d <= thr_.
+  mutable std::vector<int64_t> count_;
+  mutable int64_t counted_ = 0;
   // The log: positions and distances, cap_ entries (from the per-thread cache), size_ used.
   int64_t* pos_ = nullptr;
   uint16_t* dist_ = nullptr;

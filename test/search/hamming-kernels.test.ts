@@ -170,6 +170,32 @@ describe.each(KERNELS)('%s kernel', (kernel) => {
     }
   });
 
+  it.skipIf(!has)(`radius search with thousands of results per query (several result segments, two query groups) equals the naive one${why}`, () => {
+    use();
+    const rand = rng(kernel.length * 53 + 9);
+    for (const bits of [64, 128]) {
+      const n = 12000;
+      const db = randomCodes(n, bits, rand, 200);
+      const index = new HammingIndex({ bits });
+      index.add(db);
+      const items: RefItem[] = [];
+      for (let i = 0; i < n; i++) items.push({ id: BigInt(i), code: codeAt(db, i) });
+      const queries = randomCodes(36, bits, rand);
+      const ranked = Array.from({ length: queries.count }, (_, q) => rankAll(codeAt(queries, q), items, bits));
+      for (const [radius, limit] of [[bits, 0], [bits / 2, 0], [bits / 2 + 2, 5000]]) {
+        const r = index.searchRadius(queries, limit ? { radius, limit } : { radius });
+        for (let q = 0; q < queries.count; q++) {
+          const within = ranked[q].filter((w) => w.d <= radius);
+          const want = limit ? within.slice(0, limit) : within;
+          const a = r.offsets[q], b = r.offsets[q + 1];
+          expect(b - a, `bits ${bits} radius ${radius} query ${q}`).toBe(want.length);
+          expect(Array.from(r.distances.subarray(a, b))).toEqual(want.map((w) => w.d));
+          expect(Array.from(r.ids.subarray(a, b))).toEqual(want.map((w) => w.id));
+        }
+      }
+    }
+  });
+
   it.skipIf(!has)(`mAP equals the naive mAP (distance kernel), odd sizes and widths${why}`, () => {
     use();
     const rand = rng(kernel.length * 7 + 11);

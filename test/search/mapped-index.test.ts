@@ -23,6 +23,15 @@ function saved(bits: number, count: number, explicit: boolean) {
 
 const header = { codes: 4096 };
 
+/** splitmix64's finaliser over id + golden ratio: the id map's hash (index/id_map.h). */
+function idMapHash(id: bigint): bigint {
+  const M = (1n << 64n) - 1n;
+  let x = (BigInt.asUintN(64, id) + 0x9e3779b97f4a7c15n) & M;
+  x = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+  x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & M;
+  return x ^ (x >> 31n);
+}
+
 describe('HammingIndex.open (mapped)', () => {
   for (const [bits, count, explicit] of [[64, 3000, false], [128, 70000, true], [200, 513, true], [17, 2000, false]] as const) {
     it(`answers as load does: ${count} x ${bits} bits, ${explicit ? 'explicit' : 'automatic'} ids`, async () => {
@@ -93,6 +102,57 @@ describe('HammingIndex.open (mapped)', () => {
     writeFileSync(ids.path, resealIndexFileV2(f2));
     expect(thrown(() => HammingIndex.load(ids.path))).toMatchObject({ code: 'ERR_ASCMH_INDEX_CORRUPT', message: expect.stringMatching(/already taken/) });
     expect(thrown(() => HammingIndex.open(ids.path, { readonly: false }).add({ count: 1, bits: 64, data: new Uint8Array(8) }))).toMatchObject({ code: 'ERR_ASCMH_INDEX_CORRUPT' });
+  });
+
+  it('300,000 explicit ids: the id map built after open (by every pool thread at once) finds each one; a duplicate is refused', () => {
+    const count = 300000, bits = 64;
+    const dir = scratchDir();
+    const path = join(dir, 'many.idx');
+    const rand = rng(11);
+    // Distinct ids spread over the whole int64 range, so their hashes land in every share of the map,
+    // led by ids whose home slots crowd the last slots of the first share and of the table, so that
+    // probes run past a share's end (and wrap around). White box: the map's hash, its capacity at
+    // load 0.55 and two shares (this machine's pool) are those of index/id_map.h.
+    const seen = new Set<bigint>();
+    const ids: bigint[] = [];
+    const capacity = BigInt(Math.ceil(count / 0.55));
+    const crowded = [capacity / 2n, capacity];
+    const counts = [0, 0];
+    for (let id = 1n; counts[0] < 60 || counts[1] < 60; id++) {
+      const home = (idMapHash(id) * capacity) >> 64n;
+      crowded.forEach((end, c) => {
+        if (home < end && home >= end - 30n && counts[c] < 60) (counts[c]++, seen.add(id), ids.push(id));
+      });
+    }
+    while (ids.length < count) {
+      const id = BigInt.asIntN(64, (BigInt(Math.floor(rand() * 2 ** 32)) << 32n) | BigInt(Math.floor(rand() * 2 ** 32)));
+      if (!seen.has(id)) (seen.add(id), ids.push(id));
+    }
+    const codes = randomCodes(count, bits, rand);
+    const index = new HammingIndex({ bits });
+    index.add(codes, ids);
+    index.save(path);
+    const mapped = HammingIndex.open(path, { readonly: false });
+    for (let i = 0; i < count; i++) {
+      const got = mapped.get(ids[i]);
+      if (!got || !got.every((b, j) => b === codes.data[i * 8 + j])) throw new Error(`id ${ids[i]} (item ${i}) not found with its code`);
+    }
+    let absent = 12345n;
+    while (seen.has(absent)) absent++;
+    expect(mapped.get(absent)).toBeUndefined();
+    expect(mapped.remove(ids.filter((_, i) => i % 97 === 0))).toBe(Math.ceil(count / 97));
+    expect(mapped.size).toBe(count - Math.ceil(count / 97));
+    expect(mapped.get(ids[97])).toBeUndefined();
+    expect(mapped.get(ids[98])).toBeDefined();
+    // The same file with the last id made a copy of the fifth: the parallel build must notice.
+    const file = readFileSync(path);
+    const idsAt = Number(file.readBigUInt64LE(72));
+    file.writeBigInt64LE(ids[4], idsAt + 8 * (count - 1));
+    writeFileSync(path, resealIndexFileV2(file));
+    expect(thrown(() => HammingIndex.open(path, { readonly: false }).remove([ids[7]]))).toMatchObject({
+      code: 'ERR_ASCMH_INDEX_CORRUPT',
+      message: expect.stringMatching(/more than once/),
+    });
   });
 
   it('version 1 files still open (read whole) and load', () => {
