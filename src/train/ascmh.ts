@@ -1,5 +1,5 @@
 import { abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
-import { type Codes, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
+import { type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import { native, type NativeAddon } from '../core/native.js';
 import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
 import { readModelFile, writeModelFile } from '../io/model-file.js';
@@ -7,7 +7,7 @@ import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
 import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
 
 /** Asymmetric Scalable Cross-Modal Hashing: a trained model. */
-export class ASCMH extends NativeEncodedModel implements CrossModalHashModel {
+export class ASCMH extends NativeEncodedModel<HashFunctionParameters> implements CrossModalHashModel {
   readonly method = 'ascmh';
   readonly options: ResolvedOptions;
   readonly history: ModelState['history'];
@@ -15,15 +15,11 @@ export class ASCMH extends NativeEncodedModel implements CrossModalHashModel {
   readonly converged: boolean;
   /** V, R, M, B of the last iteration, when fit was asked to keep them. */
   readonly latent?: LatentState;
-  private readonly hash: Record<Modality, HashFunctionParameters>;
-  private readonly codes: Codes;
 
   /** Use ASCMH.fit or ASCMH.load. */
   constructor(state: ModelState) {
-    super();
+    super({ image: state.image, text: state.text }, state.trainingCodes);
     this.options = state.options;
-    this.hash = { image: state.image, text: state.text };
-    this.codes = state.trainingCodes;
     this.history = state.history;
     this.seconds = state.seconds;
     this.converged = Boolean(state.converged);
@@ -108,24 +104,9 @@ export class ASCMH extends NativeEncodedModel implements CrossModalHashModel {
     return new ASCMH(stored as unknown as ModelState);
   }
 
-  get bits(): number {
-    return this.options.bits;
-  }
-
-  /** The learned database codes B of the training items (the asymmetric side of the method). */
-  get trainingCodes(): Codes {
-    return this.codes;
-  }
-
-  /** Feature dimension the model expects for a modality. */
-  dimension(modality: Modality): number {
-    return this.hashFunction(modality).dim;
-  }
-
   /** The parameters of a modality's hash function (read-only views). */
   hashFunction(modality: Modality): HashFunctionParameters {
-    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
-    return this.hash[modality];
+    return this.parameters(modality);
   }
 
   /** Writes the model atomically (temporary file, then rename). */
@@ -134,9 +115,9 @@ export class ASCMH extends NativeEncodedModel implements CrossModalHashModel {
       method: 'ascmh',
       encoder: 'kernel-ridge',
       options: this.options,
-      image: this.hash.image,
-      text: this.hash.text,
-      trainingCodes: this.codes,
+      image: this.parameters('image'),
+      text: this.parameters('text'),
+      trainingCodes: this.trainingCodes,
       history: this.history,
       converged: this.converged,
       seconds: this.seconds,

@@ -128,22 +128,18 @@ export interface DdashModelState {
 }
 
 /** A trained DDASH model: a hash network per modality and the learned database codes B. */
-export class DDASH extends NativeEncodedModel implements CrossModalHashModel {
+export class DDASH extends NativeEncodedModel<MlpHashParameters> implements CrossModalHashModel {
   readonly method = 'ddash' as const;
   readonly encoderKind = 'mlp' as const;
   readonly options: ResolvedDdashOptions;
   readonly history: DdashModelState['history'];
   readonly seconds: DdashModelState['seconds'];
   readonly latent?: DdashModelState['latent'];
-  private readonly nets: Record<Modality, MlpHashParameters>;
-  private readonly codes: Codes;
 
   /** Use DDASH.fit or loadModel. */
   constructor(state: DdashModelState) {
-    super();
+    super({ image: state.image, text: state.text }, state.trainingCodes);
     this.options = state.options;
-    this.nets = { image: state.image, text: state.text };
-    this.codes = state.trainingCodes;
     this.history = state.history;
     this.seconds = state.seconds;
     this.latent = state.latent;
@@ -212,24 +208,9 @@ export class DDASH extends NativeEncodedModel implements CrossModalHashModel {
     return new DDASH({ ...(stored as unknown as DdashModelState), options });
   }
 
-  get bits(): number {
-    return this.options.bits;
-  }
-
-  /** The learned database codes B of the training items. */
-  get trainingCodes(): Codes {
-    return this.codes;
-  }
-
-  /** Feature dimension the model expects for a modality. */
-  dimension(modality: Modality): number {
-    return this.network(modality).dim;
-  }
-
   /** The hash network of a modality. */
   network(modality: Modality): MlpHashParameters {
-    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
-    return this.nets[modality];
+    return this.parameters(modality);
   }
 
   /** Writes the model atomically (temporary file, then rename). */
@@ -238,9 +219,9 @@ export class DDASH extends NativeEncodedModel implements CrossModalHashModel {
       method: 'ddash',
       encoder: 'mlp',
       options: this.options,
-      image: this.nets.image,
-      text: this.nets.text,
-      trainingCodes: this.codes,
+      image: this.parameters('image'),
+      text: this.parameters('text'),
+      trainingCodes: this.trainingCodes,
       history: this.history,
       seconds: this.seconds,
     });

@@ -1,5 +1,6 @@
-// What every model class shares: encode, encodeAsync, project and projectAsync through one native
-// encoder per modality (a kernel hash function or a hash network), made on first use.
+// What every model class shares: its hash-function parameters per modality and its training codes,
+// and encode, encodeAsync, project and projectAsync through one native encoder per modality (a
+// kernel hash function or a hash network), made on first use.
 import { AscmhError, callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, type Matrix, type Modality, validateMatrix } from '../core/matrix.js';
 
@@ -11,13 +12,38 @@ export interface NativeEncoder {
   projectAsync(x: Matrix): Promise<Matrix['data']>;
 }
 
-export abstract class NativeEncodedModel {
-  abstract get bits(): number;
-  /** Feature dimension the model expects for a modality (refuses an unknown modality). */
-  abstract dimension(modality: Modality): number;
+export abstract class NativeEncodedModel<P extends { dim: number }> {
   /** The native encoder of a modality; called once per modality. */
   protected abstract createEncoder(modality: Modality): NativeEncoder;
   readonly #encoders: Partial<Record<Modality, NativeEncoder>> = {};
+  readonly #parameters: Record<Modality, P>;
+  readonly #codes: Codes;
+
+  protected constructor(parameters: Record<Modality, P>, trainingCodes: Codes) {
+    this.#parameters = parameters;
+    this.#codes = trainingCodes;
+  }
+
+  /** Code length in bits. */
+  get bits(): number {
+    return this.#codes.bits;
+  }
+
+  /** The learned database codes B of the training items (the asymmetric side of the methods). */
+  get trainingCodes(): Codes {
+    return this.#codes;
+  }
+
+  /** Feature dimension the model expects for a modality (refuses an unknown modality). */
+  dimension(modality: Modality): number {
+    return this.parameters(modality).dim;
+  }
+
+  /** A modality's hash-function parameters; an unknown modality is ERR_ASCMH_MODALITY. */
+  protected parameters(modality: Modality): P {
+    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
+    return this.#parameters[modality];
+  }
 
   /** Encodes feature rows into packed codes on the calling thread; meant for small batches. */
   encode(modality: Modality, features: Matrix): Codes {

@@ -3,14 +3,14 @@
 // off the main thread with progress and cancellation. Encoding is NativeEncodedModel's, as for
 // ASCMH and DDASH.
 import { abortError, callNative, callNativeAsync, fail, withAbortReason } from '../core/errors.js';
-import { type Codes, type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
+import { type Matrix, type Modality, validateLabels, validateMatrix } from '../core/matrix.js';
 import type { NativeAddon } from '../core/native.js';
 import { writeModelFile } from '../io/model-file.js';
 import { native } from '../core/native.js';
 import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
 import type { CrossModalHashModel, EncoderKind, HashFunctionParameters, Method, MethodFitControl, MethodModelState, MethodProgress, SignThreshold, TrainingData } from './model.js';
 
-export abstract class KernelHashModel<O extends { bits: number }> extends NativeEncodedModel implements CrossModalHashModel {
+export abstract class KernelHashModel<O extends { bits: number }> extends NativeEncodedModel<HashFunctionParameters> implements CrossModalHashModel {
   abstract readonly method: Method;
   readonly encoderKind: EncoderKind;
   readonly options: Required<O>;
@@ -18,36 +18,19 @@ export abstract class KernelHashModel<O extends { bits: number }> extends Native
   readonly seconds: MethodModelState<O>['seconds'];
   /** The last iteration's latent matrices, when fit was asked to keep them. */
   readonly latent?: MethodModelState<O>['latent'];
-  private readonly hash: Record<Modality, HashFunctionParameters>;
-  private readonly codes: Codes;
 
   protected constructor(state: MethodModelState<Required<O>>) {
-    super();
+    super({ image: state.image, text: state.text }, state.trainingCodes);
     this.encoderKind = state.encoder;
     this.options = state.options;
-    this.hash = { image: state.image, text: state.text };
-    this.codes = state.trainingCodes;
     this.history = state.history;
     this.seconds = state.seconds;
     this.latent = state.latent;
   }
 
-  get bits(): number {
-    return this.options.bits;
-  }
-
-  /** The learned database codes B of the training items. */
-  get trainingCodes(): Codes {
-    return this.codes;
-  }
-
-  dimension(modality: Modality): number {
-    return this.hashFunction(modality).dim;
-  }
-
+  /** The parameters of a modality's hash function (read-only views). */
   hashFunction(modality: Modality): HashFunctionParameters {
-    if (modality !== 'image' && modality !== 'text') fail('ERR_ASCMH_MODALITY', `modality must be 'image' or 'text', got ${String(modality)}`);
-    return this.hash[modality];
+    return this.parameters(modality);
   }
 
   /** Writes the model atomically (temporary file, then rename). */
@@ -56,9 +39,9 @@ export abstract class KernelHashModel<O extends { bits: number }> extends Native
       method: this.method,
       encoder: this.encoderKind,
       options: this.options,
-      image: this.hash.image,
-      text: this.hash.text,
-      trainingCodes: this.codes,
+      image: this.parameters('image'),
+      text: this.parameters('text'),
+      trainingCodes: this.trainingCodes,
       history: this.history,
       seconds: this.seconds,
     });
