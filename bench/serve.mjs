@@ -4,6 +4,7 @@
 //   node bench/serve.mjs --duration 3 --codes 100000   # smoke run
 //   node bench/serve.mjs --codes 10000000          # the 10M row
 //   node bench/serve.mjs --only batched --server-args '--threads 1 --max-batch 512'
+//   node bench/serve.mjs --only batched --node-args '--cpu-prof --cpu-prof-dir=/tmp/prof'
 //
 // Three targets, each its own server process, measured one after the other in the same run by an
 // autocannon process of its own (the machine has 2 cores: the server and the load generator must
@@ -70,6 +71,8 @@ async function main() {
   const k = Number(opt('k', '10'));
   const only = opt('only', 'hello,batched,unbatched').split(',');
   const serverArgs = opt('server-args', '').split(' ').filter(Boolean);
+  // Node flags for the ascmh servers, e.g. --node-args '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = opt('node-args', '').split(' ').filter(Boolean);
   const started = Date.now();
   const { ASCMH, DurableHammingIndex, HammingIndex, buildInfo, datasets } = await import(join(root, 'dist', 'index.js'));
 
@@ -151,7 +154,7 @@ async function main() {
       }
       const server = target === 'hello'
         ? spawn(process.execPath, [here, '--role', 'hello'], { stdio: ['ignore', 'pipe', 'inherit'] })
-        : spawn(process.execPath, [cli, 'serve', '--model', modelPath, '--index', serverDir, '--port', '0', '--durability', 'fsync', ...serverArgs, ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+        : spawn(process.execPath, [...nodeArgs, cli, 'serve', '--model', modelPath, '--index', serverDir, '--port', '0', '--durability', 'fsync', ...serverArgs, ...(target === 'unbatched' ? ['--no-batching'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.add(server);
       const url = await new Promise((resolve, reject) => {
         let out = '';

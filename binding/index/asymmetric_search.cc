@@ -139,7 +139,15 @@ void rerank(const Snapshot& s, const AsymmetricQuery& in, AsymmetricOutput& out,
     for (int64_t q = q0; q < q1 && !is_cancelled(cancel); ++q) {
       build_score_lut(in.projections + q * s.bits, s.bits, lut.data());
       const int64_t* at = candidates.ids.data() + q * n;
-      for (int64_t j = 0; j < n; ++j) scored[j] = {score_code(lut.data(), s.code_at(at[j]), bytes), at[j]};
+      // The candidates lie anywhere in the database, each a cache miss: fetch ahead so that the
+      // misses overlap instead of costing one memory latency each (at 1M codes, as much as the
+      // whole top-10 scan).
+      constexpr int64_t kAhead = 16;
+      for (int64_t j = 0; j < std::min(n, kAhead); ++j) __builtin_prefetch(s.code_at(at[j]));
+      for (int64_t j = 0; j < n; ++j) {
+        if (j + kAhead < n) __builtin_prefetch(s.code_at(at[j + kAhead]));
+        scored[j] = {score_code(lut.data(), s.code_at(at[j]), bytes), at[j]};
+      }
       std::partial_sort(scored.begin(), scored.begin() + k, scored.end(), better);
       for (int64_t j = 0; j < k; ++j) {
         out.ids[q * k + j] = scored[j].pos;

@@ -174,7 +174,7 @@ export class HammingIndex {
     this.#native = callNative(() => new native.HammingIndex(bits));
   }
 
-  /** The distance kernel this CPU uses: "avx2", "popcnt" or "generic" (chosen at load time). */
+  /** The distance kernel this CPU uses: "avx512", "avx2", "popcnt" or "generic" (chosen at load time). */
   static get kernel(): string {
     return native.hammingKernel();
   }
