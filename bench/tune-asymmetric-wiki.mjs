@@ -8,14 +8,7 @@ import { ASCMH, datasets, evaluate } from '../dist/index.js';
 
 const dir = process.argv[2] ?? new URL('../../shared/data/wiki', import.meta.url).pathname;
 const ds = await datasets.loadDataset(dir);
-const rng = new datasets.SeededRandom(12345);
-const trainRows = [...ds.split.train];
-for (let i = trainRows.length - 1; i > 0; i--) {
-  const j = rng.int(i + 1);
-  [trainRows[i], trainRows[j]] = [trainRows[j], trainRows[i]];
-}
-const val = datasets.selectRows(ds, trainRows.slice(0, 500));
-const fit = datasets.selectRows(ds, trainRows.slice(500));
+const { validation: val, fit } = datasets.validationSplit(ds, { size: 500, seed: 12345 });
 const seeds = Array.from({ length: Number(process.env.SEEDS ?? 3) }, (_, i) => i);
 
 // Image-to-text ranks the label codewords by the image projection, so the image side's settings

@@ -184,6 +184,27 @@ export async function loadDataset(dir: string): Promise<Dataset> {
   return { name: basename(dir), image, text, labels, split: { train: part('train'), query: part('query'), database: part('database') } };
 }
 
+/**
+ * A validation split inside a dataset's training part, for tuning without the test queries:
+ * the training rows shuffled (Fisher-Yates, SeededRandom(seed)), the first `size` are the
+ * validation queries, the rest the fit (and database). Defaults: the split the defaults were tuned on.
+ */
+export function validationSplit(ds: Dataset, options: { size?: number; seed?: number } = {}): { fitRows: number[]; validationRows: number[]; fit: TrainingData; validation: TrainingData } {
+  if (ds === null || typeof ds !== 'object' || !Array.isArray(ds.split?.train)) fail('ERR_ASCMH_DATASET', 'validationSplit needs a dataset with split.train');
+  const { size = 500, seed = 12345 } = options;
+  const n = ds.split.train.length;
+  if (!Number.isInteger(size) || size < 1 || size >= n) fail('ERR_ASCMH_OPTION', `validation size must be an integer from 1 to ${n - 1}, got ${String(size)}`);
+  if (!Number.isInteger(seed)) fail('ERR_ASCMH_OPTION', `seed must be an integer, got ${String(seed)}`);
+  const rows = [...ds.split.train];
+  const rng = new SeededRandom(seed);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [rows[i], rows[j]] = [rows[j], rows[i]];
+  }
+  const validationRows = rows.slice(0, size), fitRows = rows.slice(size);
+  return { fitRows, validationRows, fit: selectRows(ds, fitRows), validation: selectRows(ds, validationRows) };
+}
+
 /** The rows of a dataset part (each an integer row of the set). */
 export function selectRows(data: TrainingData, rows: number[]): TrainingData {
   if (data === null || typeof data !== 'object') fail('ERR_ASCMH_NOT_MATRIX', 'selectRows needs { image, text, labels }');

@@ -88,3 +88,39 @@ describe('NUS-WIDE-shaped data', () => {
     expect(d.text.data.every((v) => v === 0 || v === 1)).toBe(true);
   });
 });
+
+describe('validation split inside the training part', () => {
+  // 30 rows; train = rows 0-19 (shuffled order in split.train), query 20-29. Each row's image
+  // feature is its row number, so the picked data can be checked against the row lists.
+  const n = 30;
+  const ds: datasets.Dataset = {
+    name: 'toy',
+    image: { rows: n, cols: 1, data: Float32Array.from({ length: n }, (_, i) => i) },
+    text: { rows: n, cols: 2, data: Float32Array.from({ length: 2 * n }, (_, i) => i) },
+    labels: { rows: n, cols: 2, data: Uint8Array.from({ length: 2 * n }, (_, i) => (i % 2 === Math.floor(i / 2) % 2 ? 1 : 0)) },
+    split: { train: [5, 3, 0, 19, 1, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], query: Array.from({ length: 10 }, (_, i) => 20 + i), database: [] },
+  };
+  it('partitions the training rows only, with data matching the row lists, the same for a seed', () => {
+    const a = datasets.validationSplit(ds, { size: 6, seed: 7 });
+    expect(a.validationRows).toHaveLength(6);
+    expect(a.fitRows).toHaveLength(14);
+    expect([...a.validationRows, ...a.fitRows].sort((x, y) => x - y)).toEqual([...ds.split.train].sort((x, y) => x - y));
+    expect(Array.from(a.validation.image.data)).toEqual(a.validationRows);
+    expect(Array.from(a.fit.image.data)).toEqual(a.fitRows);
+    expect(Array.from(a.fit.labels.data)).toEqual(a.fitRows.flatMap((r) => [ds.labels.data[2 * r], ds.labels.data[2 * r + 1]]));
+    expect(datasets.validationSplit(ds, { size: 6, seed: 7 }).validationRows).toEqual(a.validationRows);
+    expect(datasets.validationSplit(ds, { size: 6, seed: 8 }).validationRows).not.toEqual(a.validationRows);
+  });
+  it('draws every training row into the validation part about equally often over seeds', () => {
+    const counts = new Map<number, number>();
+    const seeds = 4000;
+    for (let seed = 0; seed < seeds; seed++) for (const r of datasets.validationSplit(ds, { size: 5, seed }).validationRows) counts.set(r, (counts.get(r) ?? 0) + 1);
+    // Expected 4000 * 5/20 = 1000 each; binomial std ~27, so 850-1150 is > 5 std.
+    for (const r of ds.split.train) expect(counts.get(r)).toBeGreaterThan(850);
+    for (const r of ds.split.train) expect(counts.get(r)).toBeLessThan(1150);
+  });
+  it('refuses sizes that leave no validation or no fit rows', () => {
+    for (const size of [0, 20, 2.5, -1]) expect(() => datasets.validationSplit(ds, { size })).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_OPTION' }));
+    expect(() => datasets.validationSplit({} as datasets.Dataset)).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_DATASET' }));
+  });
+});
