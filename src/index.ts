@@ -12,6 +12,7 @@ export type { AnyModel, MethodTypes } from './train/trainers.js';
 export type { KernelOptions } from './train/method-options.js';
 export type { CrossModalHashModel, CrossModalTrainer, EncoderKind, HashFunctionParameters, InjectedDraws, LatentState, Method, MethodFitControl, MlpHashParameters, MethodModelState, MethodProgress, SigmaRule, SignThreshold, TrainingData } from './train/model.js';
 export type { AscmhOptions, FitControl, FitProgress } from './train/ascmh-options.js';
+export type { FitPhase, IterationTiming, PhaseProgress } from './train/fit-progress.js';
 export { DEFAULTS as defaultOptions } from './train/ascmh-options.js';
 export type { Codes, LabelMatrix, Matrix, Modality } from './core/matrix.js';
 export { bytesPerCode, pickRows, sliceRows, unpackCode, wordsPerCode } from './core/matrix.js';

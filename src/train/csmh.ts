@@ -4,6 +4,7 @@ import type { StoredModel } from '../io/model-file.js';
 import { resolveStoredOptions } from './batch.js';
 import { KernelHashModel, checkTrainingData, fitNative, stateFromNative } from './kernel-model.js';
 import { type KernelOptions, type OptionTable, resolveMethodOptions } from './method-options.js';
+import type { IterationTiming } from './fit-progress.js';
 import type { CrossModalTrainer, MethodFitControl, MethodModelState, MethodProgress, TrainingData } from './model.js';
 
 /** CSMH's hyper-parameters (no value of the paper is public; see the README for how these were chosen). */
@@ -55,8 +56,10 @@ export interface CsmhProgress extends MethodProgress {
   objective: number;
 }
 
+/** The control of CSMH.fit: MethodFitControl, with CSMH's objective in each progress report. */
 export interface CsmhFitControl extends Omit<MethodFitControl, 'onProgress'> {
-  onProgress?: (progress: CsmhProgress) => void;
+  /** Called after every iteration, with its timing. */
+  onProgress?: (progress: CsmhProgress & IterationTiming) => void;
 }
 
 /** A trained CSMH model: kernel features and one learned projection per modality (z = W^T (phi - mean)). */

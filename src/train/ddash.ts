@@ -8,6 +8,7 @@ import { resolveStoredOptions } from './batch.js';
 import { checkTrainingData } from './kernel-model.js';
 import { type OptionTable, resolveMethodOptions } from './method-options.js';
 import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
+import { type IterationTiming, type PhaseProgress, checkOnPhase, fitEvents } from './fit-progress.js';
 import type { CrossModalHashModel, CrossModalTrainer, MlpHashParameters, TrainingData } from './model.js';
 
 /** DDASH's hyper-parameters (README, "DDASH", for where each comes from). */
@@ -108,8 +109,12 @@ export interface DdashEpochProgress {
   loss: number;
 }
 
+/** The control of DDASH.fit: progress per iteration, per epoch and per phase, and cancellation. */
 export interface DdashFitControl {
-  onProgress?: (progress: DdashProgress) => void;
+  /** Called after every outer iteration, with its timing. */
+  onProgress?: (progress: DdashProgress & IterationTiming) => void;
+  /** Called as each phase starts: 'features' (standardisation), then 'iterations'. */
+  onPhase?: (progress: PhaseProgress) => void;
   onEpoch?: (progress: DdashEpochProgress) => void;
   /** Aborting rejects the fit with an AbortError (ERR_ASCMH_CANCELLED) within one mini-batch. */
   signal?: AbortSignal;
@@ -150,20 +155,22 @@ export class DDASH extends NativeEncodedModel<MlpHashParameters> implements Cros
     const checked = checkTrainingData(data);
     const resolved = resolveDdashOptions(options, checked.image.rows);
     if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, onEpoch, signal }');
-    const { signal, onProgress, onEpoch, keepLatent } = control;
+    const { signal, onProgress, onPhase, onEpoch, keepLatent } = control;
+    checkOnPhase(onPhase);
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
     if (onEpoch !== undefined && typeof onEpoch !== 'function') fail('ERR_ASCMH_OPTION', 'onEpoch must be a function');
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
     if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
     let progressError: { error: unknown } | undefined;
     let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
+    const events = fitEvents<DdashProgress>(onProgress, onPhase);
     const progress =
-      (onProgress || onEpoch) &&
+      (onProgress || onEpoch || onPhase) &&
       ((p: DdashProgress & DdashEpochProgress, epoch: boolean) => {
         if (progressError) return;
         try {
           if (epoch) onEpoch?.(p);
-          else onProgress?.(p);
+          else events(p);
         } catch (error) {
           progressError = { error };
           job?.cancel();

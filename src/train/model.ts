@@ -2,6 +2,7 @@
 // The model file (io/model-file.ts) and the methods import these; this module imports neither.
 import type { Codes, LabelMatrix, Matrix, Modality } from '../core/matrix.js';
 import type { FitControl, FitProgress, ResolvedOptions } from './ascmh-options.js';
+import type { IterationTiming, PhaseProgress } from './fit-progress.js';
 
 /** Paired training data: row i of image, text and labels describe the same item. */
 export interface TrainingData {
@@ -110,7 +111,10 @@ export interface MethodProgress {
 
 /** The fit control of BATCH and SCRATCH. */
 export interface MethodFitControl {
-  onProgress?: (progress: MethodProgress) => void;
+  /** Called after every iteration, with its timing. */
+  onProgress?: (progress: MethodProgress & IterationTiming) => void;
+  /** Called as each phase starts: 'features', 'iterations', 'hash-functions'. */
+  onPhase?: (progress: PhaseProgress) => void;
   /** Aborting rejects the fit with an AbortError (code ERR_ASCMH_CANCELLED) within one iteration. */
   signal?: AbortSignal;
   /** Also return the last iteration's latent matrices (tests). */
