@@ -38,6 +38,7 @@ export { MAT_VARIABLES, loadMatDataset, openDataset, readFeatureFile, readLabelF
 export type { MatDatasetVariables } from './io/data-files.js';
 export { CodesFileWriter, codesToRows, readCodesFile, rowsToCodes, writeCodesFile } from './io/codes-file.js';
 export { renderLineChart } from './experiments/plot.js';
+export { svgToPng } from './experiments/png.js';
 export type { LineChart, Series } from './experiments/plot.js';
 export { experimentFigures } from './experiments/figures.js';
 export { runExperiment } from './experiments/experiment.js';
