@@ -7,7 +7,7 @@ import { type Dataset, selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
 import { type ExperimentRow, runExperiment } from '../experiments/experiment.js';
 import { experimentFigures, topNGrid } from '../experiments/figures.js';
-import { svgToPng } from '../experiments/png.js';
+import { checkPngRenderer, svgToPng } from '../experiments/png.js';
 import { PAPER_TABLE2, type PaperDataset, hasPaperRow, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
 import type { Method } from '../train/model.js';
 import type { Ranking } from '../eval/evaluate.js';
@@ -125,6 +125,7 @@ async function evaluateCommand(o: Record<string, unknown>, cmd: Command): Promis
   if (o.plot === undefined && cmd.getOptionValueSource('plotFormat') === 'cli') fail('ERR_ASCMH_USAGE', '--plot-format needs --plot <dir>');
   if (ranking === 'asymmetric' && o.plot !== undefined) fail('ERR_ASCMH_USAGE', '--plot draws Hamming-ranked figures (top-N precision, precision-recall by Hamming radius): use it with --ranking hamming');
   const hyper = methodHyperParameters(method, o, cmd);
+  if (o.plot !== undefined && (o.plotFormat as PlotFormat[]).includes('png')) await checkPngRenderer(); // before the fits, not after
   const ds = await openDataset(o.data as string, matVariables(o));
   const rows = await experiment(ds, o, protocol, o.plot !== undefined, verbosity, method, hyper, [ranking]);
   const written = o.plot !== undefined ? await writePlots(o.plot as string, rows, ds, protocol, o.seeds as number, o.plotFormat as PlotFormat[]) : [];

@@ -12,6 +12,11 @@ function loadResvg(): Promise<ResvgModule> {
   return resvgLoading;
 }
 
+/** Fails now, with ERR_ASCMH_MISSING_DEPENDENCY, when PNGs could not be written later. */
+export async function checkPngRenderer(): Promise<void> {
+  await loadResvg();
+}
+
 /**
  * A PNG of a standalone SVG document, `scale` times its width and height in pixels (default 2,
  * sharp on slides), on the white background the chart draws itself.
