@@ -51,6 +51,7 @@ export interface FitControl {
   initialisation?: 'drawn' | 'sampled';
 }
 
+/** One iteration of ASCMH: the objective's three terms, the latent rank and the bits B changed. */
 export interface FitProgress {
   iteration: number;
   iterations: number;
@@ -63,8 +64,10 @@ export interface FitProgress {
   changedBits: number;
 }
 
+/** ASCMH options with every default filled in. */
 export type ResolvedOptions = Required<Omit<AscmhOptions, 'ridge'>>;
 
+/** ASCMH's defaults (exported as defaultOptions), tuned on Wiki's training part. */
 export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   imageAnchors: 500,
   textAnchors: 300,

@@ -27,8 +27,10 @@ export interface CsmhOptions extends KernelOptions {
   precision?: 'float64' | 'float32';
 }
 
+/** CSMH options with every default filled in. */
 export type ResolvedCsmhOptions = Required<CsmhOptions>;
 
+/** CSMH's options: defaults (ours, see the README) and checks. */
 export const CSMH_DEFAULTS: Omit<OptionTable<CsmhOptions>, 'bits'> = {
   imageAnchors: { default: 1000, check: 'positive-int', anchors: true },
   textAnchors: { default: 1000, check: 'positive-int', anchors: true },
@@ -87,6 +89,7 @@ export class CSMH extends KernelHashModel<CsmhOptions> {
   }
 }
 
+/** CSMH as a CrossModalTrainer. */
 export const csmhTrainer: CrossModalTrainer<CsmhOptions, CSMH, CsmhFitControl> = {
   method: 'csmh',
   fit: (data, options, control) => CSMH.fit(data, options, control),

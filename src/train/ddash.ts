@@ -48,12 +48,15 @@ export interface DdashOptions {
   precision?: 'float64' | 'float32';
 }
 
+/** DDASH options with every default filled in. */
 export type ResolvedDdashOptions = Required<DdashOptions>;
 
 /** Every item is the query sample up to this many training rows; above it, DDASH_QUERY_SAMPLE. */
 export const DDASH_FULL_QUERY_LIMIT = 20000;
+/** Items the networks train on per iteration when the training set exceeds DDASH_FULL_QUERY_LIMIT. */
 export const DDASH_QUERY_SAMPLE = 5000;
 
+/** DDASH's options (querySample aside): defaults and checks. */
 export const DDASH_DEFAULTS: Omit<OptionTable<Omit<DdashOptions, 'querySample'>>, 'bits'> = {
   hiddenImage: { default: 128, check: 'positive-int' },
   hiddenText: { default: 128, check: 'positive-int' },
@@ -115,6 +118,7 @@ export interface DdashFitControl {
   onProgress?: (progress: DdashProgress & IterationTiming) => void;
   /** Called as each phase starts: 'features' (standardisation), then 'iterations'. */
   onPhase?: (progress: PhaseProgress) => void;
+  /** Called after every epoch of one network. */
   onEpoch?: (progress: DdashEpochProgress) => void;
   /** Aborting rejects the fit with an AbortError (ERR_ASCMH_CANCELLED) within one mini-batch. */
   signal?: AbortSignal;
@@ -122,6 +126,7 @@ export interface DdashFitControl {
   keepLatent?: boolean;
 }
 
+/** A trained DDASH model's state (what the model file holds). */
 export interface DdashModelState {
   options: ResolvedDdashOptions;
   image: MlpHashParameters;
@@ -239,6 +244,7 @@ export class DDASH extends NativeEncodedModel<MlpHashParameters> implements Cros
   }
 }
 
+/** DDASH as a CrossModalTrainer. */
 export const ddashTrainer: CrossModalTrainer<DdashOptions, DDASH, DdashFitControl> = {
   method: 'ddash',
   fit: (data, options, control) => DDASH.fit(data, options, control),
