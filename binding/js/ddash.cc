@@ -62,6 +62,10 @@ class DdashWorker : public Napi::AsyncProgressQueueWorker<DdashReport> {
 
   Napi::Object report_object(Napi::Env env, const DdashReport& r) const {
     Napi::Object o = Napi::Object::New(env);
+    if (r.phase != FitPhase::none) {
+      o.Set("phase", phase_name(r.phase));
+      return o;
+    }
     o.Set("iteration", r.iteration);
     o.Set("iterations", options_.iterations);
     if (r.epoch) {

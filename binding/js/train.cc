@@ -59,13 +59,17 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
     Napi::Env env = Env();
     for (size_t i = 0; i < count; ++i) {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("iteration", reports[i].iteration);
-      o.Set("iterations", options_.iterations);
-      o.Set("reconstruction", reports[i].reconstruction);
-      o.Set("similarity", reports[i].similarity);
-      o.Set("label", reports[i].label);
-      o.Set("latentRank", reports[i].latent_rank);
-      o.Set("changedBits", static_cast<double>(reports[i].changed_bits));
+      if (reports[i].phase != FitPhase::none) {
+        o.Set("phase", phase_name(reports[i].phase));
+      } else {
+        o.Set("iteration", reports[i].iteration);
+        o.Set("iterations", options_.iterations);
+        o.Set("reconstruction", reports[i].reconstruction);
+        o.Set("similarity", reports[i].similarity);
+        o.Set("label", reports[i].label);
+        o.Set("latentRank", reports[i].latent_rank);
+        o.Set("changedBits", static_cast<double>(reports[i].changed_bits));
+      }
       try {
         on_progress_.Call({o});
       } catch (const Napi::Error& e) {

@@ -68,6 +68,10 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
 
   static Napi::Object report_object(Napi::Env env, const MethodReport& r) {
     Napi::Object o = Napi::Object::New(env);
+    if (r.phase != FitPhase::none) {
+      o.Set("phase", phase_name(r.phase));
+      return o;
+    }
     o.Set("iteration", r.iteration);
     o.Set("latentRank", r.latent_rank);
     o.Set("changedBits", static_cast<double>(r.changed_bits));
@@ -80,7 +84,7 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
     Napi::Env env = Env();
     for (size_t i = 0; i < count; ++i) {
       Napi::Object o = report_object(env, reports[i]);
-      o.Set("iterations", iterations_);
+      if (reports[i].phase == FitPhase::none) o.Set("iterations", iterations_);
       try {
         on_progress_.Call({o});
       } catch (const Napi::Error& e) {

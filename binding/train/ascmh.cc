@@ -751,6 +751,7 @@ TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* lab
     for (int64_t i = 0; i < n; ++i) P.g1[j] += P.GL[(size_t)j * n + i];
 
   // Kernel features, centred on the training mean.
+  report_phase<IterationReport>(progress, FitPhase::features);
   auto t0 = clock::now();
   P.PhiT = LargeArray<T>((size_t)n * K);
   for (int m = 0; m < 2; ++m) {
@@ -831,6 +832,7 @@ TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* lab
 
   // Initialisation: V from the closed form on a Gaussian matrix (C J = Y0^T), R = I,
   // B = sgn(Gaussian), then the M-step.
+  report_phase<IterationReport>(progress, FitPhase::iterations);
   auto t1 = clock::now();
   State<T> S;
   {
@@ -896,6 +898,7 @@ TrainResult<T> train_ascmh(RowSource& image, RowSource& text, const uint8_t* lab
   check_cancel(cancel);
 
   // Hash functions: W_m = (Phi_m Phi_m^T + lambda_h I)^{-1} Phi_m B^T.
+  report_phase<IterationReport>(progress, FitPhase::hash_functions);
   auto t2 = clock::now();
   std::vector<T> PhiBt((size_t)K * r, 0);
   if (!S.group_sign.empty() && P.grouped())

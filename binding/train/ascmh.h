@@ -15,6 +15,7 @@
 #include "core/cancel.h"
 #include "core/row_source.h"
 #include "features/kernel_features.h"
+#include "train/phase.h"
 
 namespace ascmh {
 
@@ -38,6 +39,7 @@ struct TrainOptions {
 };
 
 struct IterationReport {
+  FitPhase phase = FitPhase::none;  // set: only marks the start of a phase (train/phase.h)
   int iteration = 0;  // 1-based
   double reconstruction = 0, similarity = 0, label = 0;
   int latent_rank = 0;  // rank r' of C J at this V-step

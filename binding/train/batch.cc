@@ -27,6 +27,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
   using clock = std::chrono::steady_clock;
   MethodResult<T> result;
   const int r = o.bits;
+  report_phase<MethodReport>(progress, FitPhase::features);
   const auto t0 = clock::now();
   DesignMatrix<T> D = design_matrix<T>(image, text, labels, classes, o.kernel, o.seed, injected, cancel);
   const int64_t n = D.n, K = D.K, cols = D.cols;
@@ -44,6 +45,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
   result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
   check_training_cancelled(cancel);
 
+  report_phase<MethodReport>(progress, FitPhase::iterations);
   const auto t1 = clock::now();
   // Initialisation: B = sign(randn(n, r)) with zeros -> -1, V = randn(n, r).
   const int64_t nr = n * r;
@@ -126,6 +128,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
   check_training_cancelled(cancel);
 
   // Hash functions: XW = (XK'XK + xi I) \ (XK'B), YW likewise.
+  report_phase<MethodReport>(progress, FitPhase::hash_functions);
   const auto t2 = clock::now();
   for (int64_t i = 0; i < nr; ++i) Bt[i] = B[i];
   for (int m = 0; m < 2; ++m) {

@@ -65,6 +65,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
   using clock = std::chrono::steady_clock;
   MethodResult<T> result;
   const int r = o.bits;
+  report_phase<MethodReport>(progress, FitPhase::features);
   const auto t0 = clock::now();
   DesignMatrix<T> D = design_matrix<T>(image, text, labels, classes, o.kernel, o.seed, injected, cancel);
   const int64_t n = D.n, K = D.K, cols = D.cols;
@@ -144,6 +145,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
   result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
   check_training_cancelled(cancel);
 
+  report_phase<MethodReport>(progress, FitPhase::iterations);
   const auto t1 = clock::now();
   const int64_t nr = n * r;
   std::vector<int8_t> B(static_cast<size_t>(nr));
@@ -315,6 +317,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
   check_training_cancelled(cancel);
 
   // Hash functions: W_m = U_m Omega_m, already formed by the last W-steps.
+  report_phase<MethodReport>(progress, FitPhase::hash_functions);
   const auto t2 = clock::now();
   for (int m = 0; m < 2; ++m) result.W[m] = std::move(basis[m].W);
   result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();

@@ -151,6 +151,7 @@ DdashResult<T> train_ddash(RowSource& image, RowSource& text, const uint8_t* lab
   const char* names[2] = {"image", "text"};
 
   // Standardisation (and, when Omega is every item, the standardised features, kept).
+  report_phase<DdashReport>(progress, FitPhase::features);
   const auto t0 = clock::now();
   std::vector<T> Xall[2];
   for (int mod = 0; mod < 2; ++mod) {
@@ -166,6 +167,7 @@ DdashResult<T> train_ddash(RowSource& image, RowSource& text, const uint8_t* lab
   for (int64_t i = 0; i < n * c; ++i) L[i] = labels[i] ? T(1) : T(0);
   result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
 
+  report_phase<DdashReport>(progress, FitPhase::iterations);  // the networks are trained in the iterations
   const auto t1 = clock::now();
   const int64_t nr = n * r;
   std::vector<int8_t> B(static_cast<size_t>(nr));

@@ -28,6 +28,7 @@
 #include "core/cancel.h"
 #include "core/row_source.h"
 #include "encoders/mlp_hash.h"
+#include "train/phase.h"
 #include "train/label_similarity.h"
 
 namespace ascmh {
@@ -47,6 +48,7 @@ struct DdashOptions {
 };
 
 struct DdashReport {
+  FitPhase phase = FitPhase::none;  // set: only marks the start of a phase (train/phase.h)
   bool epoch = false;        // an epoch of one network, else an outer iteration
   int iteration = 0;         // 1-based
   int modality = 0;          // epoch reports: 0 image, 1 text

@@ -18,6 +18,7 @@ MethodResult<T> train_scratch(RowSource& image, RowSource& text, const uint8_t* 
   if (o.iterations < 1) fail("ERR_ASCMH_OPTION", "SCRATCH needs at least one iteration (B comes from its first step)");
   MethodResult<T> result;
   const int r = o.bits;
+  report_phase<MethodReport>(progress, FitPhase::features);
   const auto t0 = clock::now();
   DesignMatrix<T> D = design_matrix<T>(image, text, labels, classes, o.kernel, o.seed, injected, cancel);
   const int64_t n = D.n, cols = D.cols;
@@ -40,6 +41,7 @@ MethodResult<T> train_scratch(RowSource& image, RowSource& text, const uint8_t* 
   result.seconds_features = std::chrono::duration<double>(clock::now() - t0).count();
   check_training_cancelled(cancel);
 
+  report_phase<MethodReport>(progress, FitPhase::iterations);
   const auto t1 = clock::now();
   const int64_t nr = n * r;
   std::vector<T> V = injected.V0.empty() ? gaussian_values<T>(o.seed, 1, nr) : injected_values<T>(injected.V0, nr, "V0");
@@ -119,6 +121,7 @@ MethodResult<T> train_scratch(RowSource& image, RowSource& text, const uint8_t* 
     if (progress) progress(rep);
   }
   result.seconds_iterations = std::chrono::duration<double>(clock::now() - t1).count();
+  report_phase<MethodReport>(progress, FitPhase::hash_functions);
   // Encoders: z = R (Wx phi): W = Wx' (k x r) and the rotation R.
   for (int m = 0; m < 2; ++m) result.W[m] = Wt[m];
   result.rotation = R;

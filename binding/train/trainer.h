@@ -12,10 +12,12 @@
 #include "core/large_array.h"
 #include "core/row_source.h"
 #include "features/kernel_map.h"
+#include "train/phase.h"
 
 namespace ascmh {
 
 struct MethodReport {
+  FitPhase phase = FitPhase::none;  // set: only marks the start of a phase (train/phase.h)
   int iteration = 0;           // 1-based
   int latent_rank = 0;         // BATCH: eigenvalues of the V-step above its threshold (r' <= r); SCRATCH: r
   int64_t changed_bits = 0;    // entries of B that changed in this iteration

@@ -194,6 +194,13 @@ export class Progress {
     }
   }
 
+  /** The start of a phase: a line of its own in plain mode, the bar's detail on a terminal. */
+  phase(text: string): void {
+    if (this.verbosity === 'quiet') return;
+    if (this.bar) this.bar.update({ detail: text });
+    else this.stream.write(`${this.label}: ${text}\n`);
+  }
+
   /** A detail line, shown with --verbose only. */
   detail(line: string): void {
     if (this.verbosity !== 'verbose') return;

@@ -7,6 +7,7 @@ import { type Dataset, selectRows } from '../data/datasets.js';
 import { fail } from '../core/errors.js';
 import { type ExperimentRow, runExperiment } from '../experiments/experiment.js';
 import { experimentFigures, topNGrid } from '../experiments/figures.js';
+import { checkPngRenderer, svgToPng } from '../experiments/png.js';
 import { PAPER_TABLE2, type PaperDataset, hasPaperRow, paperDatasetOf, paperMethodMap } from '../experiments/paper.js';
 import type { Method } from '../train/model.js';
 import type { Ranking } from '../eval/evaluate.js';
@@ -24,7 +25,8 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option('--protocol <p>', 'database: the learned training codes (the paper\'s) or items encoded by the hash functions').choices(['train-codes', 'encoded']).default('train-codes'))
     .option('--json', 'print exactly one JSON object on stdout')
     .addOption(new Option('--ranking <r>', 'how the database is ranked: Hamming distance of the query codes (the paper\'s) or the asymmetric score of the query projections').choices(['hamming', 'asymmetric']).default('hamming'))
-    .option('--plot <dir>', 'also write the paper\'s figures (precision of the top N, precision-recall) as SVG, and their data as curves.json (Hamming ranking)');
+    .option('--plot <dir>', 'also write the paper\'s figures (precision of the top N, precision-recall) as SVG, and their data as curves.json (Hamming ranking)')
+    .option('--plot-format <list>', 'formats of the --plot figures: svg, png (twice the SVG\'s size, through the optional package @resvg/resvg-js), or svg,png', plotFormats, ['svg']);
   withVerbosity(withMatVariables(withHyperParameters(withMethod(evalCmd)))).action(evaluateCommand);
 
   const reproduceCmd = program
@@ -44,6 +46,14 @@ function methodList(value: string): Method[] {
   const list = value.split(',').map((m) => m.trim());
   for (const m of list) if (!['ascmh', 'batch', 'scratch', 'ddash', 'csmh'].includes(m)) fail('ERR_ASCMH_USAGE', `--methods: unknown method ${m} (ascmh, batch, scratch, ddash, csmh)`);
   return list as Method[];
+}
+
+type PlotFormat = 'svg' | 'png';
+
+function plotFormats(value: string): PlotFormat[] {
+  const list = [...new Set(value.split(',').map((f) => f.trim()))];
+  for (const f of list) if (f !== 'svg' && f !== 'png') fail('ERR_ASCMH_USAGE', `--plot-format: unknown format ${f} (svg, png)`);
+  return list as PlotFormat[];
 }
 
 function rankingList(value: string): Ranking[] {
@@ -91,12 +101,15 @@ function printTable(rows: ExperimentRow[], title: string): void {
   }
 }
 
-async function writePlots(dir: string, rows: ExperimentRow[], ds: Dataset, protocol: string): Promise<string[]> {
+async function writePlots(dir: string, rows: ExperimentRow[], ds: Dataset, protocol: string, seeds: number, formats: PlotFormat[]): Promise<string[]> {
   await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => fail('ERR_ASCMH_WRITE', `cannot create ${dir}: ${err.code}`));
   const written: string[] = [];
-  for (const figure of experimentFigures(rows, ds.name)) {
-    await writeFileAtomic(join(dir, figure.file), Buffer.from(figure.svg));
-    written.push(join(dir, figure.file));
+  for (const figure of experimentFigures(rows, ds.name, { protocol, seeds })) {
+    for (const format of formats) {
+      const file = join(dir, format === 'svg' ? figure.file : figure.file.replace(/\.svg$/, '.png'));
+      await writeFileAtomic(file, format === 'svg' ? Buffer.from(figure.svg) : await svgToPng(figure.svg));
+      written.push(file);
+    }
   }
   const data = { dataset: ds.name, protocol, results: rows.map((r) => ({ bits: r.bits, ...r.curves })) };
   await writeFileAtomic(join(dir, 'curves.json'), Buffer.from(JSON.stringify(data) + '\n'));
@@ -109,11 +122,13 @@ async function evaluateCommand(o: Record<string, unknown>, cmd: Command): Promis
   const protocol = o.protocol as 'train-codes' | 'encoded';
   const method = o.method as Method;
   const ranking = o.ranking as Ranking;
+  if (o.plot === undefined && cmd.getOptionValueSource('plotFormat') === 'cli') fail('ERR_ASCMH_USAGE', '--plot-format needs --plot <dir>');
   if (ranking === 'asymmetric' && o.plot !== undefined) fail('ERR_ASCMH_USAGE', '--plot draws Hamming-ranked figures (top-N precision, precision-recall by Hamming radius): use it with --ranking hamming');
   const hyper = methodHyperParameters(method, o, cmd);
+  if (o.plot !== undefined && (o.plotFormat as PlotFormat[]).includes('png')) await checkPngRenderer(); // before the fits, not after
   const ds = await openDataset(o.data as string, matVariables(o));
   const rows = await experiment(ds, o, protocol, o.plot !== undefined, verbosity, method, hyper, [ranking]);
-  const written = o.plot !== undefined ? await writePlots(o.plot as string, rows, ds, protocol) : [];
+  const written = o.plot !== undefined ? await writePlots(o.plot as string, rows, ds, protocol, o.seeds as number, o.plotFormat as PlotFormat[]) : [];
   const results = rows.map(({ curves: _curves, rankings: _rankings, ...r }) => r);
   if (o.json) {
     process.stdout.write(JSON.stringify({ dataset: ds.name, method, protocol, ranking, results }) + '\n');

@@ -5,7 +5,15 @@ import { fail } from '../core/errors.js';
 import type { Method, TrainingData } from '../train/model.js';
 import { type AnyModel, train as trainMethod } from '../train/trainers.js';
 import { DDASH_DEFAULTS } from '../train/ddash.js';
+import type { FitPhase, PhaseProgress } from '../train/fit-progress.js';
 import { Progress, bitsValue, checkOutputPath, interruptSignal, matVariables, methodHyperParameters, nonNegativeInt, verbosityOf, withHyperParameters, withMatVariables, withMethod, withVerbosity } from './common.js';
+
+/** How the phases of a fit read on the command line. */
+const PHASE_NAMES: Record<FitPhase, (method: Method) => string> = {
+  features: (method) => (method === 'ddash' ? 'feature statistics' : 'kernel features'),
+  iterations: () => 'iterations',
+  'hash-functions': () => 'hash functions',
+};
 
 export function registerTrain(program: Command): void {
   const cmd = program
@@ -41,18 +49,23 @@ async function train(o: Record<string, unknown>, cmd: Command): Promise<void> {
   const method = o.method as Method;
   const hyper = methodHyperParameters(method, o, cmd);
   await checkOutputPath(o.out as string);
-  const data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
   const options = { ...hyper, bits: o.bits as number, seed: o.seed as number };
   const iterations = (hyper.iterations as number | undefined) ?? { ascmh: 5, batch: 6, scratch: 20, ddash: DDASH_DEFAULTS.iterations.default as number, csmh: 10 }[method];
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)} s elapsed`;
   const progress = new Progress('train', iterations, verbosity);
   let model: AnyModel;
+  let data: TrainingData;
   try {
+    progress.phase(`reading ${o.data ?? [o.image, o.text, o.labels].join(', ')}, ${elapsed()}`);
+    data = await trainingData(o as Record<string, string | undefined>, matVariables(o));
     model = await trainMethod(method, data, options as never, {
       signal: interruptSignal(),
-      onProgress: (p: { iteration: number; changedBits: number; reconstruction?: number; similarity?: number; label?: number; latentRank?: number; objective?: number }) => {
+      onPhase: (p: PhaseProgress) => progress.phase(`${PHASE_NAMES[p.phase](method)}, ${elapsed()}`),
+      onProgress: (p: { iteration: number; changedBits: number; remaining: number; reconstruction?: number; similarity?: number; label?: number; latentRank?: number; objective?: number }) => {
         const terms = p.objective !== undefined ? `objective ${p.objective.toPrecision(6)}` : p.reconstruction === undefined ? `latent rank ${p.latentRank}` : `reconstruction ${p.reconstruction.toPrecision(6)}, similarity ${p.similarity!.toPrecision(6)}, label ${p.label!.toPrecision(6)}`;
         progress.detail(`iteration ${p.iteration}: ${terms}, bits changed ${p.changedBits}`);
-        progress.update(p.iteration, `iterations`);
+        progress.update(p.iteration, `iterations, ${elapsed()}, about ${p.remaining.toFixed(2)} s left in the iterations`);
       },
     } as never);
   } finally {

@@ -25,12 +25,15 @@ export interface Codes {
   data: Uint8Array;
 }
 
+/** The two sides of a cross-modal pair. */
 export type Modality = 'image' | 'text';
 
+/** 64-bit words of one code in memory: ceil(bits / 64). */
 export function wordsPerCode(bits: number): number {
   return Math.ceil(bits / 64);
 }
 
+/** Bytes of one code in a code file: ceil(bits / 8). */
 export function bytesPerCode(bits: number): number {
   return 8 * wordsPerCode(bits);
 }

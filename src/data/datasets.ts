@@ -1,3 +1,7 @@
+/**
+ * Datasets: synthetic sets, query splits, and dataset folders (`datasets` in the package).
+ * @module
+ */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fail } from '../core/errors.js';
@@ -31,22 +35,26 @@ export class SeededRandom {
   constructor(seed: number) {
     this.state = (seed >>> 0) ^ 0x9e3779b9;
   }
+  /** A uniform draw in [0, 1). */
   uniform(): number {
     let z = (this.state = (this.state + 0x9e3779b9) | 0);
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
   }
+  /** A standard normal draw (Box-Muller). */
   gaussian(): number {
     let u = this.uniform();
     while (u === 0) u = this.uniform();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
   }
+  /** A uniform integer in [0, bound). */
   int(bound: number): number {
     return Math.floor(this.uniform() * bound);
   }
 }
 
+/** Sizes and shape of the synthetic set of synthetic(). */
 export interface SyntheticOptions {
   n?: number;
   classes?: number;
@@ -211,6 +219,7 @@ export function selectRows(data: TrainingData, rows: number[]): TrainingData {
   return { image: pickRows(data.image, rows), text: pickRows(data.text, rows), labels: pickRows(data.labels, rows) };
 }
 
+/** Sizes of the NUS-WIDE-shaped set of nusWideLike(). */
 export interface NusWideLikeOptions {
   n?: number;
   /** 10 or 21 concepts, as in NUS-WIDE's two usual label sets. */

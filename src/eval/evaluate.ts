@@ -1,9 +1,14 @@
+/**
+ * Retrieval metrics: mAP (Hamming and asymmetric), precision and recall at N and by radius, and both cross-modal tasks of a model (`evaluate` in the package).
+ * @module
+ */
 import { callNative, callNativeAsync, fail } from '../core/errors.js';
 import { type Codes, type LabelMatrix, type Matrix, validateCodes, validateLabels, validateMatrix } from '../core/matrix.js';
 import type { CrossModalHashModel } from '../train/model.js';
 import { native } from '../core/native.js';
 import { type RadiusMetrics, type TopNMetrics, precisionRecallAtNAsync, precisionRecallByRadiusAsync, retrievalArgs } from './retrieval-metrics.js';
 
+/** Query and database codes with their labels: the input of the mAP functions. */
 export interface MapInput {
   queries: Codes;
   database: Codes;
@@ -15,6 +20,7 @@ export interface MapInput {
   skipWithoutRelevant?: boolean;
 }
 
+/** mAP and the average precision of every query. */
 export interface MapResult {
   map: number;
   /** AP of every query (NaN for a skipped one). */
@@ -59,6 +65,7 @@ export async function averagePrecisionAsync(input: MapInput): Promise<MapResult>
 /** How a database is ranked for a query: by Hamming distance of codes, or by asymmetric score. */
 export type Ranking = 'hamming' | 'asymmetric';
 
+/** The input of the asymmetric mAP: query projections instead of query codes. */
 export interface AsymmetricMapInput extends Omit<MapInput, 'queries'> {
   /** Real-valued query projections, one column per code bit (`model.project`). */
   projections: Matrix;
@@ -96,18 +103,22 @@ export async function averagePrecisionAsymmetricAsync(input: AsymmetricMapInput)
   return toResult(await callNativeAsync(() => native.meanAveragePrecisionAsymmetricAsync(args)));
 }
 
+/** mAP of an asymmetric ranking (query projections against database codes); averagePrecisionAsymmetric(input).map. */
 export function meanAveragePrecisionAsymmetric(input: AsymmetricMapInput): number {
   return averagePrecisionAsymmetric(input).map;
 }
 
+/** How the database is coded: 'train-codes' (the learned training codes B, the paper's) or 'encoded' (database items encoded by the hash functions). */
 export type Protocol = 'train-codes' | 'encoded';
 
+/** Paired features and labels of a query set or a database. */
 export interface CrossModalSet {
   image: Matrix;
   text: Matrix;
   labels: LabelMatrix;
 }
 
+/** mAP of both retrieval tasks, and their curves when asked. */
 export interface CrossModalEvaluation {
   /** Image queries against the text side of the database. */
   imageToText: number;
@@ -123,6 +134,7 @@ export interface RetrievalCurves {
   radius: RadiusMetrics;
 }
 
+/** Options of evaluateCrossModal. */
 export interface CrossModalOptions extends Pick<MapInput, 'top' | 'skipWithoutRelevant'> {
   /** Also the paper's curves (Hamming ranking only). */
   curves?: { ns: number[] };

@@ -26,6 +26,7 @@ export interface TopNInput extends RetrievalMetricsInput {
   ns: ReadonlyArray<number>;
 }
 
+/** Precision and recall of the top N, for each N asked. */
 export interface TopNMetrics {
   /** precision[g]: mean over queries of (relevant items in the top N) / min(N, database size), N = ns[g]. */
   precision: Float64Array;
@@ -35,6 +36,7 @@ export interface TopNMetrics {
   evaluated: number;
 }
 
+/** Precision and recall of every Hamming radius from 0 to bits. */
 export interface RadiusMetrics {
   /**
    * precision[r], r = 0..bits: mean over the queries that retrieve at least one item within

@@ -4,6 +4,7 @@ import type { AscmhOptions } from '../train/ascmh-options.js';
 import { type Protocol, type Ranking, type RetrievalCurves, evaluateCrossModal } from '../eval/evaluate.js';
 import { fail } from '../core/errors.js';
 
+/** An experiment: training, query and database sets, code lengths, seeds, protocol, method. */
 export interface ExperimentSpec {
   train: TrainingData;
   query: TrainingData;
@@ -22,6 +23,7 @@ export interface ExperimentSpec {
    * and `rankings` holds each. Curves are computed with the Hamming ranking.
    */
   rankings?: Ranking[];
+  /** Called after each fit with its code length, seed and wall time. */
   onFit?: (bits: number, seed: number, seconds: number) => void;
   signal?: AbortSignal;
 }
@@ -33,6 +35,7 @@ export interface AveragedCurves {
   radius: { precision: (number | null)[]; recall: number[] };
 }
 
+/** One code length of an experiment: mean and std of mAP over the seeds, median fit time, curves. */
 export interface ExperimentRow {
   bits: number;
   i2t: number;
@@ -45,6 +48,7 @@ export interface ExperimentRow {
   rankings?: Partial<Record<Ranking, RankingCells>>;
 }
 
+/** mAP of one ranking at one code length: mean and std over the seeds, per task. */
 export interface RankingCells {
   i2t: number;
   t2i: number;

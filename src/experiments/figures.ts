@@ -8,13 +8,28 @@ const TASKS = [
   { key: 't2i', title: 'Text \u2192 Image', slug: 'text-to-image' },
 ] as const;
 
+/** One chart of an experiment, as a standalone SVG document. */
 export interface Figure {
   /** File name, e.g. `precision-at-n-image-to-text.svg`. */
   file: string;
   svg: string;
 }
 
-export function experimentFigures(rows: ExperimentRow[], datasetName: string): Figure[] {
+/** What the figures say under their titles: how the numbers were obtained. */
+export interface FigureContext {
+  /** The evaluation protocol, e.g. 'train-codes' or 'encoded'. */
+  protocol: string;
+  /** How many seeds each point is the mean of. */
+  seeds: number;
+}
+
+/**
+ * The paper's figures of an experiment (rows with curves): precision of the top N and
+ * precision-recall by Hamming radius, per task, one line (with point markers) per code length.
+ * Precision axes run from 0 to 1, so the gap between two lines reads as what it is.
+ */
+export function experimentFigures(rows: ExperimentRow[], datasetName: string, context?: FigureContext): Figure[] {
+  const subtitle = context && `${context.protocol} protocol, mean of ${context.seeds} seed${context.seeds === 1 ? '' : 's'}`;
   const withCurves = rows.filter((r) => r.curves);
   const figures: Figure[] = [];
   for (const task of TASKS) {
@@ -24,7 +39,7 @@ export function experimentFigures(rows: ExperimentRow[], datasetName: string): F
     });
     figures.push({
       file: `precision-at-n-${task.slug}.svg`,
-      svg: renderLineChart({ title: `${datasetName}: ${task.title}, precision of the top N`, xLabel: 'N (items retrieved)', yLabel: 'Precision', series: topN, markers: false }),
+      svg: renderLineChart({ title: `${datasetName}: ${task.title}, precision of the top N`, subtitle, xLabel: 'N (items retrieved)', yLabel: 'Precision', series: topN, yDomain: [0, 1], markers: true }),
     });
     const pr: Series[] = withCurves.map((r) => {
       const c = r.curves![task.key].radius;
@@ -37,7 +52,7 @@ export function experimentFigures(rows: ExperimentRow[], datasetName: string): F
     });
     figures.push({
       file: `precision-recall-${task.slug}.svg`,
-      svg: renderLineChart({ title: `${datasetName}: ${task.title}, precision-recall by Hamming radius`, xLabel: 'Recall', yLabel: 'Precision', series: pr, xDomain: [0, 1], yDomain: [0, 1], markers: false }),
+      svg: renderLineChart({ title: `${datasetName}: ${task.title}, precision-recall by Hamming radius`, subtitle, xLabel: 'Recall', yLabel: 'Precision', series: pr, xDomain: [0, 1], yDomain: [0, 1], markers: true }),
     });
   }
   return figures;

@@ -2,13 +2,17 @@
 // precision-recall curves): one standalone SVG document per chart.
 import { fail } from '../core/errors.js';
 
+/** One line of a chart: its legend name and its [x, y] points (non-finite points leave a gap). */
 export interface Series {
   name: string;
   points: Array<[number, number]>;
 }
 
+/** A line chart for renderLineChart. */
 export interface LineChart {
   title: string;
+  /** A second, smaller title line (for example the protocol and the number of seeds). */
+  subtitle?: string;
   xLabel: string;
   yLabel: string;
   series: Series[];
@@ -38,7 +42,7 @@ const TICK_TARGET = 6;
 const MAX_POINTS_WITH_MARKERS = 40;
 const Y_PADDING = 0.05;
 
-const FONT = { title: 15, label: 13, tick: 11, legend: 12 };
+const FONT = { title: 15, subtitle: 12, label: 13, tick: 11, legend: 12 };
 const TICK_LENGTH = 5;
 const LINE_WIDTH = 1.8;
 const MARKER_RADIUS = 3.5;
@@ -104,7 +108,7 @@ export function renderLineChart(chart: LineChart): string {
   const legendSize = legendBox(spec.series.map((s) => s.name));
 
   const margins = {
-    top: spec.title ? 40 : 16,
+    top: spec.title && spec.subtitle ? 56 : spec.title || spec.subtitle ? 40 : 16,
     bottom: spec.xLabel ? 52 : 30,
     left: 10 + (spec.yLabel ? FONT.label + 12 : 0) + Math.max(...yLabels.map((l) => textWidth(l, FONT.tick))) + TICK_LENGTH + 5,
     // The last x tick label is centred on the right edge and must not be cut off.
@@ -137,7 +141,7 @@ export function renderLineChart(chart: LineChart): string {
   const { width, height } = spec;
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" role="img">`,
-    `<title>${escapeXml(spec.title)}</title>`,
+    `<title>${escapeXml(spec.subtitle ? `${spec.title} (${spec.subtitle})` : spec.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<defs><clipPath id="plot-clip"><rect x="${num(plot.x)}" y="${num(plot.y)}" width="${num(plot.width)}" height="${num(plot.height)}"/></clipPath></defs>`,
   );
@@ -193,6 +197,9 @@ export function renderLineChart(chart: LineChart): string {
   if (spec.title) {
     out.push(`<text class="title" x="${num(plot.x + plot.width / 2)}" y="24" font-size="${FONT.title}" font-weight="bold" fill="#111111" text-anchor="middle">${escapeXml(spec.title)}</text>`);
   }
+  if (spec.subtitle) {
+    out.push(`<text class="subtitle" x="${num(plot.x + plot.width / 2)}" y="${spec.title ? 42 : 24}" font-size="${FONT.subtitle}" fill="#333333" text-anchor="middle">${escapeXml(spec.subtitle)}</text>`);
+  }
   if (spec.xLabel) {
     out.push(`<text class="x-label" x="${num(plot.x + plot.width / 2)}" y="${num(bottom + 40)}" font-size="${FONT.label}" fill="#111111" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
   }
@@ -206,7 +213,7 @@ export function renderLineChart(chart: LineChart): string {
 }
 
 interface ChartSpec {
-  title: string; xLabel: string; yLabel: string; series: Series[];
+  title: string; subtitle?: string; xLabel: string; yLabel: string; series: Series[];
   xDomain?: Interval; yDomain?: Interval; width: number; height: number; markers?: boolean;
 }
 
@@ -215,6 +222,7 @@ function validate(chart: LineChart): ChartSpec {
   for (const key of ['title', 'xLabel', 'yLabel'] as const) {
     if (typeof chart[key] !== 'string') fail('ERR_ASCMH_PLOT', `chart ${key} must be a string`);
   }
+  if (chart.subtitle !== undefined && typeof chart.subtitle !== 'string') fail('ERR_ASCMH_PLOT', 'chart subtitle must be a string');
   if (!Array.isArray(chart.series)) fail('ERR_ASCMH_PLOT', 'chart series must be an array');
   chart.series.forEach((s, i) => {
     if (typeof s !== 'object' || s === null || typeof s.name !== 'string') fail('ERR_ASCMH_PLOT', `series ${i} needs a string name`);

@@ -11,6 +11,7 @@ import { type Codes, bytesPerCode, validateCodes } from '../core/matrix.js';
 import { checkPath } from '../core/paths.js';
 import { NpyRowReader, npyHeader } from './npy.js';
 
+/** A code file's format: '.npy' (uint8, one row per code) or raw rows. */
 export type CodesFormat = 'npy' | 'raw';
 
 export function rowBytes(bits: number): number {
@@ -65,6 +66,7 @@ export class CodesFileWriter {
     readonly bits: number,
   ) {}
 
+  /** Opens a temporary file beside `path` for `count` codes of `bits` bits (format from the extension). */
   static async create(path: string, count: number, bits: number, format = codesFormatOf(path)): Promise<CodesFileWriter> {
     checkPath(path);
     checkBits(bits);
@@ -75,6 +77,7 @@ export class CodesFileWriter {
     return writer;
   }
 
+  /** Appends codes; more than announced is refused. */
   async write(codes: Codes): Promise<void> {
     codes = validateCodes(codes, 'codes');
     if (codes.bits !== this.bits) fail('ERR_ASCMH_BITS_MISMATCH', `${this.out.path}: ${codes.bits}-bit codes written to a ${this.bits}-bit file`);
@@ -83,6 +86,7 @@ export class CodesFileWriter {
     this.written += codes.count;
   }
 
+  /** Renames the complete file over `path`; fewer codes than announced is refused and removes it. */
   async commit(): Promise<void> {
     if (this.written !== this.count) {
       await this.out.abort();
@@ -91,6 +95,7 @@ export class CodesFileWriter {
     await this.out.commit();
   }
 
+  /** Removes the temporary file; `path` keeps what it held. */
   abort(): Promise<void> {
     return this.out.abort();
   }

@@ -8,8 +8,10 @@ import { listMatVariables, readMat } from './mat.js';
 import type { LabelMatrix, Matrix } from '../core/matrix.js';
 import { readNpy } from './npy.js';
 
-type Part = 'train' | 'query' | 'database';
-export type MatDatasetVariables = Record<Part, { image: string; text: string; labels: string }>;
+/** The parts of a dataset's protocol. */
+export type DatasetPart = 'train' | 'query' | 'database';
+/** The .mat variable names of each part of a dataset (image, text, labels). */
+export type MatDatasetVariables = Record<DatasetPart, { image: string; text: string; labels: string }>;
 
 /** The names the field's published .mat files use. */
 export const MAT_VARIABLES: MatDatasetVariables = {
@@ -93,7 +95,7 @@ function concatRows<M extends RawMatrix>(parts: M[], name: string): M {
 export async function loadMatDataset(path: string, variables: MatDatasetVariables = MAT_VARIABLES): Promise<Dataset> {
   const present = new Set((await listMatVariables(path)).map((v) => v.name));
   const hasDatabase = Object.values(variables.database).every((v) => present.has(v));
-  const parts: Part[] = hasDatabase ? ['train', 'query', 'database'] : ['train', 'query'];
+  const parts: DatasetPart[] = hasDatabase ? ['train', 'query', 'database'] : ['train', 'query'];
   // One read of the file for every variable: a large file is parsed once, not once per variable.
   const matrices = await readMat(path, parts.flatMap((part) => Object.values(variables[part])));
   const loaded = [];

@@ -6,6 +6,7 @@ import type { Dataset, Entity, OutputData } from 'h5wasm/node';
 import { AscmhError, fail, missingDependency } from '../core/errors.js';
 import { checkPath } from '../core/paths.js';
 
+/** A numeric or logical 2-D variable of a .mat file, as a dense row-major matrix. */
 export interface MatMatrix {
   name: string;
   rows: number;

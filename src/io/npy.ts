@@ -5,13 +5,16 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { fail } from '../core/errors.js';
 import { checkPath } from '../core/paths.js';
 
+/** The .npy element types this library reads and writes (bool is read as uint8). */
 export type NpyDtype = 'float32' | 'float64' | 'uint8';
 
+/** A .npy array: its element type, shape and data (row-major). */
 export type NpyArray =
   | { dtype: 'float32'; shape: number[]; data: Float32Array }
   | { dtype: 'float64'; shape: number[]; data: Float64Array }
   | { dtype: 'uint8'; shape: number[]; data: Uint8Array };
 
+/** The typed arrays encodeNpy writes. */
 export type NpyData = Float32Array | Float64Array | Uint8Array;
 
 export interface NpyHeader {
@@ -102,6 +105,7 @@ function fortranToC<A extends NpyData>(a: A, shape: number[]): A {
   return out;
 }
 
+/** Parses a whole .npy file held in memory. */
 export function parseNpy(buf: Uint8Array, path = '<buffer>'): NpyArray {
   const header = parseNpyHeader(buf, path);
   checkBody(header, buf.length - header.dataOffset, path);
@@ -178,6 +182,7 @@ export class NpyRowReader {
     private readonly loaded?: NpyData,
   ) {}
 
+  /** Opens a .npy file to read in row batches, and reads its header. */
   static async open(path: string): Promise<NpyRowReader> {
     const file = await openForReading(path);
     try {
@@ -208,6 +213,7 @@ export class NpyRowReader {
     return data;
   }
 
+  /** Closes the file. */
   async close(): Promise<void> {
     await this.file?.close();
   }

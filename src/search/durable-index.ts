@@ -15,12 +15,14 @@ import type { IdType, RadiusResult, TopKResult } from './search-results.js';
  */
 export type Durability = 'fsync' | 'os' | 'none';
 
+/** How DurableHammingIndex.open opens or creates a directory. */
 export interface DurableOpenOptions {
   durability?: Durability;
   /** Code length for a new index; an existing one must match when given. */
   bits?: number;
 }
 
+/** Size, code length, durability and log state of a durable index. */
 export interface DurableStats {
   size: number;
   bits: number;
@@ -89,10 +91,12 @@ export class DurableHammingIndex {
     return new DurableHammingIndex(directory, durability, bits);
   }
 
+  /** Code length. */
   get bits(): number {
     return this.#view.bits;
   }
 
+  /** Items in the index. */
   get size(): number {
     return this.#view.size;
   }
@@ -130,34 +134,42 @@ export class DurableHammingIndex {
     return this.#wait(...prepared);
   }
 
+  /** The code of an id (its bytes), or undefined when absent. */
   get(id: number | bigint): Uint8Array | undefined {
     return this.#view.get(id);
   }
 
+  /** Top-k by Hamming distance on the calling thread (see HammingIndex.search). */
   search<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): TopKResult<T> {
     return this.#view.search(queries, options);
   }
 
+  /** Top-k on the native pool (see HammingIndex.searchAsync). */
   searchAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingSearchOptions & { idType?: T }): Promise<TopKResult<T>> {
     return this.#view.searchAsync(queries, options);
   }
 
+  /** Every item within a Hamming radius (see HammingIndex.searchRadius). */
   searchRadius<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): RadiusResult<T> {
     return this.#view.searchRadius(queries, options);
   }
 
+  /** searchRadius on the native pool. */
   searchRadiusAsync<T extends IdType = 'bigint'>(queries: HammingCodes, options: HammingRadiusOptions & { idType?: T }): Promise<RadiusResult<T>> {
     return this.#view.searchRadiusAsync(queries, options);
   }
 
+  /** Top-k by asymmetric score (see HammingIndex.searchAsymmetric). */
   searchAsymmetric(projections: Projections, options: AsymmetricSearchOptions): AsymmetricSearchResult {
     return this.#view.searchAsymmetric(projections, options);
   }
 
+  /** searchAsymmetric on the native pool. */
   searchAsymmetricAsync(projections: Projections, options: AsymmetricSearchOptions): Promise<AsymmetricSearchResult> {
     return this.#view.searchAsymmetricAsync(projections, options);
   }
 
+  /** Size, log and snapshot state; refused after close(). */
   stats(): DurableStats {
     if (this.#closed) fail('ERR_ASCMH_INDEX_CLOSED', `${this.directory} is closed`);
     return { size: this.size, bits: this.bits, durability: this.durability, ...this.#native.stats() };

@@ -21,11 +21,13 @@ export type HammingCodes = Codes;
  */
 export type HammingIds = BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Float64Array | ReadonlyArray<number | bigint>;
 
+/** Options of a new HammingIndex. */
 export interface HammingIndexOptions {
   /** Code length in bits, an integer in [8, 1024]. */
   bits: number;
 }
 
+/** Options of a top-k search. */
 export interface HammingSearchOptions {
   /** Results per query, a positive integer; capped at the index size. */
   k: number;
@@ -35,6 +37,7 @@ export interface HammingSearchOptions {
   idType?: IdType;
 }
 
+/** Options of a radius search. */
 export interface HammingRadiusOptions {
   /** Largest Hamming distance returned, an integer in [0, bits]. */
   radius: number;
@@ -69,6 +72,7 @@ export interface Projections {
   data: Float32Array | Float64Array;
 }
 
+/** Options of an asymmetric search. */
 export interface AsymmetricSearchOptions {
   /** Results per query, a positive integer; capped at the index size. */
   k: number;

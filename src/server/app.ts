@@ -14,6 +14,7 @@ import { HttpProblem, problemErrorHandler, problemNotFoundHandler } from './erro
 import { ascmhRoutes, authorize } from './plugin.js';
 import { AscmhService, type ServiceOptions, type ServingIndex, type ServingModel } from './service.js';
 
+/** When the server sheds load (@fastify/under-pressure). */
 export interface PressureOptions {
   /** Answer 503 (Retry-After) while the event loop's mean delay exceeds this, in ms (default 1000; 0: never). */
   maxEventLoopDelay?: number;
@@ -23,6 +24,7 @@ export interface PressureOptions {
   sampleInterval?: number;
 }
 
+/** Options of buildServer: the model, the index and the service options. */
 export interface ServerOptions extends ServiceOptions {
   /** A model file, or a model already loaded. */
   model: string | ServingModel;
@@ -40,6 +42,7 @@ export interface ServerOptions extends ServiceOptions {
   fastify?: FastifyServerOptions;
 }
 
+/** A built server: the fastify app, its service, and close(). */
 export interface AscmhServer {
   app: FastifyInstance;
   service: AscmhService;

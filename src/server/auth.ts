@@ -1,8 +1,10 @@
 // Bearer tokens: `Authorization: Bearer <token>`, compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+/** Which routes need the token: 'writes' (POST and DELETE /v1/items) or 'all' (every route but the probes). */
 export type AuthScope = 'writes' | 'all';
 
+/** Bearer-token authorization of the routes. */
 export interface AuthOptions {
   /** The token; without one, no route needs authorization. */
   token?: string;

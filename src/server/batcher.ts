@@ -20,7 +20,9 @@ import { concatCodes, type ResultSlice } from './wire.js';
 /** What the batcher needs of an index (and, for feature queries, of the model). */
 export interface SearchBackend {
   // Ids as bigints (the index's default), which the wire format writes exactly.
+  /** Top-k of packed codes, ids as bigints. */
   searchAsync(queries: Codes, options: HammingSearchOptions & { idType?: 'bigint' }): Promise<HammingSearchResult>;
+  /** Every item within a radius of packed codes, ids as bigints. */
   searchRadiusAsync(queries: Codes, options: HammingRadiusOptions & { idType?: 'bigint' }): Promise<HammingRadiusResult>;
   /** Encodes feature rows (the model's hash function of the modality). */
   encode?(modality: Modality, features: Matrix): Codes | Promise<Codes>;
@@ -31,6 +33,7 @@ export type Queries = { codes: Codes } | { modality: Modality; features: Matrix 
 
 const countOf = (q: Queries) => ('codes' in q ? q.codes.count : q.features.rows);
 
+/** Micro-batching of concurrent searches. */
 export interface BatchingOptions {
   /** Coalesce concurrent requests (default true). false: one native call per request. */
   enabled?: boolean;
@@ -42,6 +45,7 @@ export interface BatchingOptions {
   maxInFlight?: number;
 }
 
+/** One native search call of the batcher: how many requests and queries it served. */
 export interface BatchEvent {
   requests: number;
   queries: number;
@@ -63,6 +67,7 @@ interface Batch {
   due: boolean;
 }
 
+/** Coalesces concurrent search requests into native calls and hands each request its slice. */
 export class SearchBatcher {
   readonly enabled: boolean;
   readonly windowMs: number;

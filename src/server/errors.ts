@@ -100,6 +100,7 @@ const FIELD_CODES: Readonly<Record<string, string>> = {
   modality: 'ERR_ASCMH_MODALITY',
 };
 
+/** An RFC 9457 problem document, with the library's error code. */
 export interface Problem {
   type: string;
   title: string;

@@ -4,6 +4,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchEvent } from './batcher.js';
 
+/** Where the Prometheus metrics go and how they are named. */
 export interface MetricsOptions {
   /** Registry to put the metrics in (default: a new one). */
   registry?: Registry;
@@ -13,6 +14,7 @@ export interface MetricsOptions {
   prefix?: string;
 }
 
+/** The service's Prometheus metrics (prom-client). */
 export class ServerMetrics {
   readonly registry: Registry;
   readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
@@ -74,12 +76,14 @@ export class ServerMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   }
 
+  /** Records one native search call (the batcher's onBatch). */
   onBatch = (e: BatchEvent): void => {
     this.batchQueries.observe({ kind: e.kind }, e.queries);
     this.batchRequests.observe({ kind: e.kind }, e.requests);
     this.searchSeconds.observe({ kind: e.kind }, e.seconds);
   };
 
+  /** Stops the event-loop delay sampling. */
   close(): void {
     this.#loopDelay.disable();
   }

@@ -18,6 +18,7 @@ import { searchRoutes } from './routes/search.js';
 import { statsRoutes } from './routes/stats.js';
 import type { TypedApp } from './routes/context.js';
 
+/** Options of the ascmhRoutes fastify plugin. */
 export interface AscmhRoutesOptions extends ServiceOptions {
   /** The model (an ASCMH), or a Promise of it: routes answer 503 until it is there. */
   model?: ServingModel | Promise<ServingModel>;

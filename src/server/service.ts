@@ -14,8 +14,11 @@ import { type ResultSlice, codesFromBase64, featureMatrix } from './wire.js';
 export interface ServingModel {
   readonly bits: number;
   readonly method?: string;
+  /** Feature width of a modality. */
   dimension(modality: Modality): number;
+  /** Codes of feature rows, on the calling thread. */
   encode(modality: Modality, features: Matrix): Codes;
+  /** Codes of feature rows, on a native thread. */
   encodeAsync(modality: Modality, features: Matrix): Promise<Codes>;
 }
 
@@ -23,12 +26,17 @@ export interface ServingModel {
 export interface ServingIndex extends SearchBackend {
   readonly bits: number;
   readonly size: number;
+  /** Adds codes under their ids (automatic ids without); settles once logged under the index's durability. */
   add(codes: Codes, ids?: HammingIds): Promise<{ count: number; firstId: bigint | null }>;
+  /** Removes ids; settles once logged, with how many were present. */
   remove(ids: HammingIds): Promise<number>;
+  /** The code of an id, or undefined when absent. */
   get(id: number | bigint): Uint8Array | undefined;
+  /** Index statistics for GET /v1/stats. */
   stats?(): object;
 }
 
+/** Options of the service: batching, auth, limits, metrics. */
 export interface ServiceOptions extends Partial<SchemaLimits> {
   batching?: BatchingOptions;
   auth?: AuthOptions;
@@ -39,6 +47,7 @@ export interface ServiceOptions extends Partial<SchemaLimits> {
   maxResults?: number;
 }
 
+/** GET /v1/stats: the model, the index, the batching counters. */
 export interface ServiceStats {
   model: { method: string; bits: number; dimensions: { image: number; text: number } };
   index: Record<string, number | string>;
@@ -46,11 +55,13 @@ export interface ServiceStats {
   uptimeSeconds: number;
 }
 
+/** Where the service is in its life: starting, ready, draining (SIGTERM), closing, failed. */
 export type ServiceState = 'starting' | 'ready' | 'draining' | 'closing' | 'failed';
 
 /** Feature matrices up to this many values are encoded on the JS thread (a native thread costs more). */
 const SYNC_ENCODE_VALUES = 1 << 16;
 
+/** What the routes serve: the model, the index, the batcher, auth and metrics, and the state of the service. */
 export class AscmhService {
   model?: ServingModel;
   index?: ServingIndex;
@@ -61,6 +72,7 @@ export class AscmhService {
   readonly bodyLimit: number;
   readonly maxResults: number;
   readonly authScope: AuthScope;
+  /** Checks a bearer token in constant time (absent without a token). */
   readonly checkToken?: ReturnType<typeof bearerChecker>;
   readonly batcher: SearchBatcher;
   readonly metrics: ServerMetrics;
@@ -91,6 +103,7 @@ export class AscmhService {
     if (this.state === 'starting') this.state = 'ready';
   }
 
+  /** Whether the index is open and its log replayed, and the service is not shutting down. */
   get ready(): boolean {
     return this.state === 'ready';
   }
@@ -176,6 +189,7 @@ export class AscmhService {
     return out;
   }
 
+  /** Removes ids; returns how many were present. */
   async remove(ids: BigInt64Array): Promise<number> {
     const { index } = this.require();
     const removed = await index.remove(ids);
@@ -183,6 +197,7 @@ export class AscmhService {
     return removed;
   }
 
+  /** The model, the index and the batching counters (GET /v1/stats). */
   stats(): ServiceStats {
     const { model, index } = this.require();
     const dimension = (m: Modality) => {

@@ -124,6 +124,7 @@ export function resultJson(head: Record<string, number>, r: ResultSlice): string
   return out + ']}';
 }
 
+/** The first four bytes of a binary search answer. */
 export const BINARY_RESULT_MAGIC = 'ASR1';
 
 /**

@@ -1,4 +1,5 @@
 import { fail } from '../core/errors.js';
+import type { IterationTiming, PhaseProgress } from './fit-progress.js';
 
 /** Hyper-parameters of ASCMH. Defaults were tuned on Wiki's training part (see README). */
 export interface AscmhOptions {
@@ -33,9 +34,12 @@ export interface AscmhOptions {
   precision?: 'float64' | 'float32';
 }
 
+/** The control of ASCMH.fit: progress, cancellation, diagnostics. */
 export interface FitControl {
-  /** Called after every iteration with the three objective terms. */
-  onProgress?: (progress: FitProgress) => void;
+  /** Called after every iteration with the three objective terms and the timing. */
+  onProgress?: (progress: FitProgress & IterationTiming) => void;
+  /** Called as each phase starts: 'features', 'iterations', 'hash-functions'. */
+  onPhase?: (progress: PhaseProgress) => void;
   /** Aborting rejects the fit with an AbortError (code ERR_ASCMH_CANCELLED) within one iteration. */
   signal?: AbortSignal;
   /** Also return V, R, M, B (diagnostics and tests; costs an r x n matrix). */
@@ -47,6 +51,7 @@ export interface FitControl {
   initialisation?: 'drawn' | 'sampled';
 }
 
+/** One iteration of ASCMH: the objective's three terms, the latent rank and the bits B changed. */
 export interface FitProgress {
   iteration: number;
   iterations: number;
@@ -59,8 +64,10 @@ export interface FitProgress {
   changedBits: number;
 }
 
+/** ASCMH options with every default filled in. */
 export type ResolvedOptions = Required<Omit<AscmhOptions, 'ridge'>>;
 
+/** ASCMH's defaults (exported as defaultOptions), tuned on Wiki's training part. */
 export const DEFAULTS: Omit<ResolvedOptions, 'bits'> = {
   imageAnchors: 500,
   textAnchors: 300,

@@ -4,6 +4,7 @@ import { native, type NativeAddon } from '../core/native.js';
 import { type AscmhOptions, type FitControl, type FitProgress, type ResolvedOptions, resolveOptions } from './ascmh-options.js';
 import { readModelFile, writeModelFile } from '../io/model-file.js';
 import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
+import { checkOnPhase, fitEvents } from './fit-progress.js';
 import type { CrossModalHashModel, CrossModalTrainer, HashFunctionParameters, LatentState, ModelState, TrainingData } from './model.js';
 
 /** Asymmetric Scalable Cross-Modal Hashing: a trained model. */
@@ -37,21 +38,23 @@ export class ASCMH extends NativeEncodedModel<HashFunctionParameters> implements
     }
     const resolved = resolveOptions(options, image.rows);
     if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, signal }');
-    const { signal, onProgress, keepLatent, initialisation } = control;
+    const { signal, onProgress, onPhase, keepLatent, initialisation } = control;
     if (initialisation !== undefined && initialisation !== 'drawn' && initialisation !== 'sampled') {
       fail('ERR_ASCMH_OPTION', `initialisation must be 'drawn' or 'sampled', got ${String(initialisation)}`);
     }
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
+    checkOnPhase(onPhase);
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
     if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
 
     // What the progress callback throws ends the fit, which then rejects with that error.
     let progressError: { error: unknown } | undefined;
     let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
-    const progress = onProgress && ((p: FitProgress) => {
+    const events = fitEvents<FitProgress>(onProgress, onPhase);
+    const progress = (onProgress || onPhase) && ((p: Parameters<typeof events>[0]) => {
       if (progressError) return;
       try {
-        onProgress(p);
+        events(p);
       } catch (error) {
         progressError = { error };
         job?.cancel();

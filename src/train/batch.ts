@@ -23,8 +23,10 @@ export interface BatchOptions extends KernelOptions {
   threshold?: SignThreshold;
 }
 
+/** BATCH options with every default filled in. */
 export type ResolvedBatchOptions = Required<BatchOptions>;
 
+/** BATCH's options: defaults (the authors' main_demo.m) and checks. */
 export const BATCH_DEFAULTS: Omit<OptionTable<BatchOptions>, 'bits'> = {
   imageAnchors: { default: 500, check: 'positive-int', anchors: true },
   textAnchors: { default: 1000, check: 'positive-int', anchors: true },
@@ -81,6 +83,7 @@ export function resolveStoredOptions<O>(stored: StoredModel, resolve: (o: unknow
   }
 }
 
+/** BATCH as a CrossModalTrainer. */
 export const batchTrainer: CrossModalTrainer<BatchOptions, BATCH, MethodFitControl> = {
   method: 'batch',
   fit: (data, options, control) => BATCH.fit(data, options, control),

@@ -4,6 +4,7 @@ import type { StoredModel } from '../io/model-file.js';
 import { resolveStoredOptions } from './batch.js';
 import { KernelHashModel, checkTrainingData, fitNative, stateFromNative } from './kernel-model.js';
 import { type KernelOptions, type OptionTable, resolveMethodOptions } from './method-options.js';
+import type { IterationTiming } from './fit-progress.js';
 import type { CrossModalTrainer, MethodFitControl, MethodModelState, MethodProgress, TrainingData } from './model.js';
 
 /** CSMH's hyper-parameters (no value of the paper is public; see the README for how these were chosen). */
@@ -26,8 +27,10 @@ export interface CsmhOptions extends KernelOptions {
   precision?: 'float64' | 'float32';
 }
 
+/** CSMH options with every default filled in. */
 export type ResolvedCsmhOptions = Required<CsmhOptions>;
 
+/** CSMH's options: defaults (ours, see the README) and checks. */
 export const CSMH_DEFAULTS: Omit<OptionTable<CsmhOptions>, 'bits'> = {
   imageAnchors: { default: 1000, check: 'positive-int', anchors: true },
   textAnchors: { default: 1000, check: 'positive-int', anchors: true },
@@ -55,8 +58,10 @@ export interface CsmhProgress extends MethodProgress {
   objective: number;
 }
 
+/** The control of CSMH.fit: MethodFitControl, with CSMH's objective in each progress report. */
 export interface CsmhFitControl extends Omit<MethodFitControl, 'onProgress'> {
-  onProgress?: (progress: CsmhProgress) => void;
+  /** Called after every iteration, with its timing. */
+  onProgress?: (progress: CsmhProgress & IterationTiming) => void;
 }
 
 /** A trained CSMH model: kernel features and one learned projection per modality (z = W^T (phi - mean)). */
@@ -84,6 +89,7 @@ export class CSMH extends KernelHashModel<CsmhOptions> {
   }
 }
 
+/** CSMH as a CrossModalTrainer. */
 export const csmhTrainer: CrossModalTrainer<CsmhOptions, CSMH, CsmhFitControl> = {
   method: 'csmh',
   fit: (data, options, control) => CSMH.fit(data, options, control),

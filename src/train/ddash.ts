@@ -8,6 +8,7 @@ import { resolveStoredOptions } from './batch.js';
 import { checkTrainingData } from './kernel-model.js';
 import { type OptionTable, resolveMethodOptions } from './method-options.js';
 import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
+import { type IterationTiming, type PhaseProgress, checkOnPhase, fitEvents } from './fit-progress.js';
 import type { CrossModalHashModel, CrossModalTrainer, MlpHashParameters, TrainingData } from './model.js';
 
 /** DDASH's hyper-parameters (README, "DDASH", for where each comes from). */
@@ -47,12 +48,15 @@ export interface DdashOptions {
   precision?: 'float64' | 'float32';
 }
 
+/** DDASH options with every default filled in. */
 export type ResolvedDdashOptions = Required<DdashOptions>;
 
 /** Every item is the query sample up to this many training rows; above it, DDASH_QUERY_SAMPLE. */
 export const DDASH_FULL_QUERY_LIMIT = 20000;
+/** Items the networks train on per iteration when the training set exceeds DDASH_FULL_QUERY_LIMIT. */
 export const DDASH_QUERY_SAMPLE = 5000;
 
+/** DDASH's options (querySample aside): defaults and checks. */
 export const DDASH_DEFAULTS: Omit<OptionTable<Omit<DdashOptions, 'querySample'>>, 'bits'> = {
   hiddenImage: { default: 128, check: 'positive-int' },
   hiddenText: { default: 128, check: 'positive-int' },
@@ -108,8 +112,13 @@ export interface DdashEpochProgress {
   loss: number;
 }
 
+/** The control of DDASH.fit: progress per iteration, per epoch and per phase, and cancellation. */
 export interface DdashFitControl {
-  onProgress?: (progress: DdashProgress) => void;
+  /** Called after every outer iteration, with its timing. */
+  onProgress?: (progress: DdashProgress & IterationTiming) => void;
+  /** Called as each phase starts: 'features' (standardisation), then 'iterations'. */
+  onPhase?: (progress: PhaseProgress) => void;
+  /** Called after every epoch of one network. */
   onEpoch?: (progress: DdashEpochProgress) => void;
   /** Aborting rejects the fit with an AbortError (ERR_ASCMH_CANCELLED) within one mini-batch. */
   signal?: AbortSignal;
@@ -117,6 +126,7 @@ export interface DdashFitControl {
   keepLatent?: boolean;
 }
 
+/** A trained DDASH model's state (what the model file holds). */
 export interface DdashModelState {
   options: ResolvedDdashOptions;
   image: MlpHashParameters;
@@ -150,20 +160,22 @@ export class DDASH extends NativeEncodedModel<MlpHashParameters> implements Cros
     const checked = checkTrainingData(data);
     const resolved = resolveDdashOptions(options, checked.image.rows);
     if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, onEpoch, signal }');
-    const { signal, onProgress, onEpoch, keepLatent } = control;
+    const { signal, onProgress, onPhase, onEpoch, keepLatent } = control;
+    checkOnPhase(onPhase);
     if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
     if (onEpoch !== undefined && typeof onEpoch !== 'function') fail('ERR_ASCMH_OPTION', 'onEpoch must be a function');
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
     if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
     let progressError: { error: unknown } | undefined;
     let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
+    const events = fitEvents<DdashProgress>(onProgress, onPhase);
     const progress =
-      (onProgress || onEpoch) &&
+      (onProgress || onEpoch || onPhase) &&
       ((p: DdashProgress & DdashEpochProgress, epoch: boolean) => {
         if (progressError) return;
         try {
           if (epoch) onEpoch?.(p);
-          else onProgress?.(p);
+          else events(p);
         } catch (error) {
           progressError = { error };
           job?.cancel();
@@ -232,6 +244,7 @@ export class DDASH extends NativeEncodedModel<MlpHashParameters> implements Cros
   }
 }
 
+/** DDASH as a CrossModalTrainer. */
 export const ddashTrainer: CrossModalTrainer<DdashOptions, DDASH, DdashFitControl> = {
   method: 'ddash',
   fit: (data, options, control) => DDASH.fit(data, options, control),

@@ -8,6 +8,7 @@ import type { NativeAddon } from '../core/native.js';
 import { writeModelFile } from '../io/model-file.js';
 import { native } from '../core/native.js';
 import { type NativeEncoder, NativeEncodedModel } from './encoded-model.js';
+import { checkOnPhase, fitEvents } from './fit-progress.js';
 import type { CrossModalHashModel, EncoderKind, HashFunctionParameters, Method, MethodFitControl, MethodModelState, MethodProgress, SignThreshold, TrainingData } from './model.js';
 
 export abstract class KernelHashModel<O extends { bits: number }> extends NativeEncodedModel<HashFunctionParameters> implements CrossModalHashModel {
@@ -83,20 +84,27 @@ export async function fitNative(
   keepObjective = false,
 ): Promise<{ raw: NativeAddon; seconds: number }> {
   if (control === null || typeof control !== 'object') fail('ERR_ASCMH_OPTION', 'the fit control must be an object { onProgress, signal }');
-  const { signal, onProgress, keepLatent, inject } = control;
+  const { signal, onProgress, onPhase, keepLatent, inject } = control;
   if (onProgress !== undefined && typeof onProgress !== 'function') fail('ERR_ASCMH_OPTION', 'onProgress must be a function');
+  checkOnPhase(onPhase);
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('ERR_ASCMH_OPTION', 'signal must be an AbortSignal');
   checkInjected(inject);
   if (signal?.aborted) throw abortError('training was cancelled before it started', signal);
   let progressError: { error: unknown } | undefined;
   let job: { promise: Promise<NativeAddon>; cancel(): void } | undefined;
+  const events = fitEvents<MethodProgress & { objective?: number }>(
+    onProgress && ((p) => {
+      const { objective: _objective, ...report } = p;
+      onProgress(keepObjective ? p : report);
+    }),
+    onPhase,
+  );
   const progress =
-    onProgress &&
-    ((p: MethodProgress & { objective?: number }) => {
+    (onProgress || onPhase) &&
+    ((p: Parameters<typeof events>[0]) => {
       if (progressError) return;
       try {
-        const { objective: _objective, ...report } = p;
-        onProgress(keepObjective ? p : report);
+        events(p);
       } catch (error) {
         progressError = { error };
         job?.cancel();

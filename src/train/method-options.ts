@@ -16,8 +16,10 @@ export interface KernelOptions {
   centreInputs?: boolean;
 }
 
-type Check = 'positive-int' | 'nonnegative' | 'positive' | 'unit' | 'boolean' | 'seed' | 'iterations' | 'iterations1' | 'precision' | 'sigma-rule' | 'threshold';
-export type OptionTable<O> = { [K in keyof O]-?: { default: O[K]; check: Check; anchors?: true } };
+/** How an option of a method is checked. */
+export type OptionCheck = 'positive-int' | 'nonnegative' | 'positive' | 'unit' | 'boolean' | 'seed' | 'iterations' | 'iterations1' | 'precision' | 'sigma-rule' | 'threshold';
+/** A method's options: the default and the check of each (the *_DEFAULTS tables). */
+export type OptionTable<O> = { [K in keyof O]-?: { default: O[K]; check: OptionCheck; anchors?: true } };
 
 /** Fills defaults and checks every option against its table (bits: 8 to 1024, below the training rows). */
 export function resolveMethodOptions<O extends { bits: number }>(method: string, table: Omit<OptionTable<O>, 'bits'>, options: unknown, trainingRows: number): Required<O> {
@@ -33,7 +35,7 @@ export function resolveMethodOptions<O extends { bits: number }>(method: string,
   }
   if (bits >= trainingRows) fail('ERR_ASCMH_BITS', `bits (${bits}) must be below the number of training rows (${trainingRows})`);
   const out: Record<string, unknown> = { bits };
-  for (const [key, spec] of Object.entries(table) as [string, { default: unknown; check: Check; anchors?: true }][]) {
+  for (const [key, spec] of Object.entries(table) as [string, { default: unknown; check: OptionCheck; anchors?: true }][]) {
     let v = o[key];
     if (v === undefined) v = spec.anchors ? Math.min(spec.default as number, trainingRows) : spec.default;
     const bad = (what: string, code: ErrorCode = 'ERR_ASCMH_OPTION') => fail(code, `${key} must be ${what}, got ${String(v)}`);

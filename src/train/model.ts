@@ -2,6 +2,7 @@
 // The model file (io/model-file.ts) and the methods import these; this module imports neither.
 import type { Codes, LabelMatrix, Matrix, Modality } from '../core/matrix.js';
 import type { FitControl, FitProgress, ResolvedOptions } from './ascmh-options.js';
+import type { IterationTiming, PhaseProgress } from './fit-progress.js';
 
 /** Paired training data: row i of image, text and labels describe the same item. */
 export interface TrainingData {
@@ -67,6 +68,7 @@ export interface MlpHashParameters {
   b2: Float64Array | Float32Array; // bits
 }
 
+/** ASCMH's latent matrices of the last iteration (keepLatent). */
 export interface LatentState {
   V: Float64Array | Float32Array; // bits x n
   R: Float64Array | Float32Array; // bits x bits
@@ -79,22 +81,27 @@ export interface CrossModalHashModel {
   readonly method: Method;
   readonly bits: number;
   readonly trainingCodes: Codes;
+  /** Codes of feature rows of a modality, on the calling thread (small batches). */
   encode(modality: Modality, features: Matrix): Codes;
+  /** encode on a native thread (large batches, servers). */
   encodeAsync(modality: Modality, features: Matrix): Promise<Codes>;
   /**
    * The real-valued projections z (rows x bits) that encode() takes the sign of: bit j of a code is
    * set exactly where z_j >= 0 (z_j > 0 with the 'positive' threshold), for the same rows.
    */
   project(modality: Modality, features: Matrix): Matrix;
+  /** project on a native thread. */
   projectAsync(modality: Modality, features: Matrix): Promise<Matrix>;
   /** The parameters of a kernel method's hash function, its sign threshold included (absent on DDASH, whose hash functions are networks). */
   hashFunction?(modality: Modality): HashFunctionParameters;
+  /** Writes the model file atomically (temporary file, then rename). */
   save(path: string): Promise<void>;
 }
 
 /** A training method (ASCMH, BATCH, SCRATCH, DDASH; later CSMH): fit returns its model class. */
 export interface CrossModalTrainer<O, M extends CrossModalHashModel = CrossModalHashModel, C = FitControl> {
   readonly method: Method;
+  /** Trains on paired data off the main thread. */
   fit(data: TrainingData, options: O, control?: C): Promise<M>;
 }
 
@@ -110,7 +117,10 @@ export interface MethodProgress {
 
 /** The fit control of BATCH and SCRATCH. */
 export interface MethodFitControl {
-  onProgress?: (progress: MethodProgress) => void;
+  /** Called after every iteration, with its timing. */
+  onProgress?: (progress: MethodProgress & IterationTiming) => void;
+  /** Called as each phase starts: 'features', 'iterations', 'hash-functions'. */
+  onPhase?: (progress: PhaseProgress) => void;
   /** Aborting rejects the fit with an AbortError (code ERR_ASCMH_CANCELLED) within one iteration. */
   signal?: AbortSignal;
   /** Also return the last iteration's latent matrices (tests). */
@@ -124,6 +134,7 @@ export interface MethodFitControl {
   inject?: InjectedDraws;
 }
 
+/** The random draws a test can give instead of the seeded ones (the testing hook MethodFitControl.inject). */
 export interface InjectedDraws {
   imageAnchors?: ArrayLike<number>;
   textAnchors?: ArrayLike<number>;
@@ -147,6 +158,7 @@ export interface MethodModelState<O> {
   latent?: Record<string, Float64Array | Float32Array | Int8Array>;
 }
 
+/** A trained ASCMH model's state (what the model file holds). */
 export interface ModelState {
   options: ResolvedOptions;
   image: HashFunctionParameters;

@@ -25,8 +25,10 @@ export interface ScratchOptions extends KernelOptions {
   threshold?: SignThreshold;
 }
 
+/** SCRATCH options with every default filled in. */
 export type ResolvedScratchOptions = Required<ScratchOptions>;
 
+/** SCRATCH's options: defaults (the authors' Main_Wiki.m) and checks. */
 export const SCRATCH_DEFAULTS: Omit<OptionTable<ScratchOptions>, 'bits'> = {
   imageAnchors: { default: 500, check: 'positive-int', anchors: true },
   textAnchors: { default: 500, check: 'positive-int', anchors: true },
@@ -73,6 +75,7 @@ export class SCRATCH extends KernelHashModel<ScratchOptions> {
   }
 }
 
+/** SCRATCH as a CrossModalTrainer. */
 export const scratchTrainer: CrossModalTrainer<ScratchOptions, SCRATCH, MethodFitControl> = {
   method: 'scratch',
   fit: (data, options, control) => SCRATCH.fit(data, options, control),

@@ -18,10 +18,13 @@ export interface MethodTypes {
   csmh: { options: CsmhOptions; control: CsmhFitControl; model: CSMH };
 }
 
+/** A model of any method. */
 export type AnyModel = MethodTypes[Method]['model'];
 
+/** Every method train() takes. */
 export const METHODS: readonly Method[] = ['ascmh', 'batch', 'scratch', 'ddash', 'csmh'];
 
+/** The trainer of each method, by name. */
 export const trainers = { ascmh: ascmhTrainer, batch: batchTrainer, scratch: scratchTrainer, ddash: ddashTrainer, csmh: csmhTrainer } as const;
 
 /** Trains `method` on paired data; same as ASCMH.fit / BATCH.fit / SCRATCH.fit / DDASH.fit / CSMH.fit. */

@@ -56,12 +56,29 @@ describe('ascmh train', () => {
     expect(Buffer.from(again.trainingCodes.data).equals(Buffer.from(model.trainingCodes.data))).toBe(true);
   });
 
-  it('progress: plain lines off a terminal, objective terms with --verbose, nothing with --quiet', async () => {
+  it('progress: plain lines off a terminal, one per phase as it starts, objective terms with --verbose, nothing with --quiet', async () => {
     const base = ['train', '--data', data, '--bits', '16', '--iterations', '3', '--tolerance', '0', ...SMALL];
     const normal = await run(...base, '--out', join(work, 'p1.ascmh'));
-    expect(normal.stderr.trim().split('\n')).toEqual(['train: 1/3 iterations', 'train: 2/3 iterations', 'train: 3/3 iterations']);
+    const lines = normal.stderr.trim().split('\n');
+    const seconds = String.raw`(\d+\.\d\d) s elapsed`;
+    const expected = [
+      new RegExp(`^train: reading ${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${seconds}$`),
+      new RegExp(`^train: kernel features, ${seconds}$`),
+      new RegExp(`^train: iterations, ${seconds}$`),
+      ...[1, 2, 3].map((i) => new RegExp(`^train: ${i}/3 iterations, ${seconds}, about (\\d+\\.\\d\\d) s left in the iterations$`)),
+      new RegExp(`^train: hash functions, ${seconds}$`),
+    ];
+    expect(lines).toHaveLength(expected.length);
+    const elapsed = lines.map((line, i) => {
+      const m = line.match(expected[i]);
+      expect(m, `line ${i}: ${line}`).not.toBeNull();
+      return Number(m![1]);
+    });
+    for (let i = 1; i < elapsed.length; i++) expect(elapsed[i]).toBeGreaterThanOrEqual(elapsed[i - 1]);
+    expect(lines[5]).toMatch(/about 0\.00 s left/); // nothing is left after the last iteration
     const verbose = await run(...base, '--out', join(work, 'p2.ascmh'), '--verbose');
     expect(verbose.stderr.match(/^iteration \d: reconstruction \S+, similarity \S+, label \S+, bits changed \d+$/gm)).toHaveLength(3);
+    expect(verbose.stderr.match(/^train: (reading \S+|kernel features|iterations|hash functions),/gm)).toHaveLength(4);
     const quiet = await run(...base, '--out', join(work, 'p3.ascmh'), '--quiet');
     expect(quiet.code).toBe(0);
     expect(quiet.stdout + quiet.stderr).toBe('');

@@ -29,13 +29,22 @@ describe('ascmh eval', () => {
   it('--plot writes the four figures and their data; the curves agree with mAP-level facts', async () => {
     const dir = syntheticFolder();
     const plots = join(tempDir(), 'figures');
-    const { code, stdout, stderr } = await run('eval', '--data', dir, '--bits', '16,32', '--seeds', '1', '--protocol', 'encoded', '--plot', plots, ...SMALL);
+    const { code, stdout, stderr } = await run('eval', '--data', dir, '--bits', '16,32', '--seeds', '1', '--protocol', 'encoded', '--plot', plots, '--plot-format', 'svg,png', ...SMALL);
     expect(code, stderr).toBe(0);
     const files = ['precision-at-n-image-to-text.svg', 'precision-at-n-text-to-image.svg', 'precision-recall-image-to-text.svg', 'precision-recall-text-to-image.svg'];
-    expect(readdirSync(plots).sort()).toEqual(['curves.json', ...files].sort());
+    const pngs = files.map((f) => f.replace('.svg', '.png'));
+    expect(readdirSync(plots).sort()).toEqual(['curves.json', ...files, ...pngs].sort());
+    for (const f of pngs) {
+      const png = readFileSync(join(plots, f));
+      expect(png.subarray(0, 16)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])); // signature, IHDR
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1280, 840]);
+      expect(stdout).toContain(`wrote ${join(plots, f)}`);
+    }
     for (const f of files) {
       const svg = readFileSync(join(plots, f), 'utf8');
       expect(svg).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(svg).toContain('>encoded protocol, mean of 1 seed</text>');
+      expect(svg).toContain('class="series-markers"');
       expect(svg).toContain('16 bits');
       expect(svg).toContain('32 bits');
       expect(svg).toMatch(f.includes('recall') ? />Recall</ : />N \(items retrieved\)</);

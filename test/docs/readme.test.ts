@@ -40,7 +40,7 @@ async function runModule(name: string, source: string): Promise<Record<string, u
 }
 
 /** The headings whose first code block a test below runs. */
-const RUN_BLOCKS = ['## API', '## Search and retrieval metrics', '## Asymmetric ranking', '## Command line'];
+const RUN_BLOCKS = ['## API', '## Datasets', '## Search and retrieval metrics', '## Asymmetric ranking', '## Command line'];
 
 describe('README examples', () => {
   it('every code block is run by a test here or marked as not run', () => {
@@ -92,6 +92,26 @@ console.log(JSON.stringify({ k: top.k, distances: Array.from(first.distances), s
     // codes.idx was saved after removing id 17; the durable index holds the codes less id 3.
     expect(out.mappedSize).toBe(2499);
     expect(out.durableSize).toBe(2499);
+  });
+});
+
+describe('README datasets', () => {
+  it('splitQueries and loadDataset + selectRows give the same parts, as the block writes them (synthetic data)', async () => {
+    const check = `
+const bytes = (m) => Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+const same = (a, b) => ['image', 'text', 'labels'].every((k) => a[k].rows === b[k].rows && a[k].cols === b[k].cols && bytes(a[k]).equals(bytes(b[k])));
+// Row r of the folder is row r of data: compare with independent slices of the original arrays.
+const rowsOf = (m, a, b) => ({ rows: b - a, cols: m.cols, data: m.data.slice(a * m.cols, b * m.cols) });
+const slice = (a, b) => ({ image: rowsOf(data.image, a, b), text: rowsOf(data.text, a, b), labels: rowsOf(data.labels, a, b) });
+console.log(JSON.stringify({ name: ds.name, rows: ds.labels.rows, split: [ds.split.train.length, ds.split.query.length, ds.split.database.length],
+  splitTrain: same(train, slice(0, 1000)), splitQuery: same(query, slice(1000, 1200)),
+  folderTrain: same(trainPart, slice(0, 1000)), folderQuery: same(queryPart, slice(1000, 1200)), textToImage }));
+`;
+    const out = await runModule('readme-datasets', blockAfter('## Datasets', 'ts') + '\n' + check);
+    expect(out).toMatchObject({ name: 'my-set', rows: 1200, split: [1000, 200, 1000], splitTrain: true, splitQuery: true, folderTrain: true, folderQuery: true });
+    // Five classes: chance is about 0.2; a trained model is far above it.
+    expect(out.textToImage).toBeGreaterThan(0.4);
+    expect(out.textToImage).toBeLessThanOrEqual(1);
   });
 });
 

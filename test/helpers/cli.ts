@@ -59,10 +59,13 @@ export function syntheticFolder(n = 500, seed = 2): string {
   return dir;
 }
 
-/** The user-error contract: exit code 2 and exactly one line on stderr, no stack trace. */
+/**
+ * The user-error contract: exit code 2 and exactly one error line on stderr, no stack trace. The
+ * progress lines of a phase that started before the error (`train: reading ...`) may precede it.
+ */
 export function userError(r: CliResult): string {
   if (r.code !== 2) throw new Error(`expected exit code 2, got ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
+  const lines = r.stderr.trim().split('\n').filter((line) => !/^train: (reading |kernel features,|feature statistics,)/.test(line));
   if (lines.length !== 1 || /\n\s+at /.test(r.stderr)) throw new Error(`expected one stderr line, got:\n${r.stderr}`);
   return lines[0];
 }

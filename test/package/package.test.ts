@@ -1,7 +1,7 @@
 // What a user installs: the tarball's files (npm pack --dry-run), the metadata, and a scratch
 // consumer project with the tarball installed: only the runtime dependencies, the optional ones
 // absent and refused with a coded error naming the package when a call needs them.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Consumer, packedConsumer, repoRoot, runProgram } from '../helpers/consumer.js';
@@ -46,7 +46,7 @@ describe('the tarball (npm pack --dry-run)', () => {
       require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
     });
     // What only compiling or optional features need is not a dependency.
-    for (const optional of ['cmake-js', 'node-addon-api', 'h5wasm']) {
+    for (const optional of ['cmake-js', 'node-addon-api', 'h5wasm', '@resvg/resvg-js']) {
       expect(manifest.dependencies[optional], optional).toBeUndefined();
       expect(manifest.peerDependenciesMeta[optional], optional).toEqual({ optional: true });
     }
@@ -67,7 +67,7 @@ describe('a consumer project with the tarball installed', () => {
       .flatMap((n) => (n.startsWith('@') ? readdirSync(join(top, n)).map((m) => `${n}/${m}`) : [n]));
     // No development or optional package (what only they pull in would show up beside them).
     const devOnly = Object.keys(manifest.devDependencies).filter((n) => !(n in manifest.dependencies));
-    expect(devOnly).toEqual(expect.arrayContaining(['cmake-js', 'node-addon-api', 'h5wasm', 'typescript', 'vitest', 'esbuild']));
+    expect(devOnly).toEqual(expect.arrayContaining(['cmake-js', 'node-addon-api', 'h5wasm', '@resvg/resvg-js', 'typedoc', 'typescript', 'vitest', 'esbuild']));
     for (const absent of devOnly) expect(installed, absent).not.toContain(absent);
     for (const present of Object.keys(manifest.dependencies)) expect(installed, present).toContain(present);
   });
@@ -79,8 +79,20 @@ describe('a consumer project with the tarball installed', () => {
     expect(r.stdout).toMatch(/^ERR_ASCMH_MISSING_DEPENDENCY .*tiny-v73\.mat: .*needs the optional package h5wasm.*npm install h5wasm/);
     const cli = await node([join('node_modules', 'ascmh', 'dist', 'cli.js'), 'train', '--data', mat, '--bits', '8', '--out', join(consumer.dir, 'never.ascmh')]);
     expect(cli.code).toBe(2);
-    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    // One error line, after the progress line of the reading phase.
+    expect(cli.stderr.trim().split('\n').filter((line) => !line.startsWith('train: reading '))).toHaveLength(1);
     expect(cli.stderr).toMatch(/needs the optional package h5wasm/);
+  });
+
+  it('a PNG chart without @resvg/resvg-js is ERR_ASCMH_MISSING_DEPENDENCY naming it (API, and the CLI before any fit)', async () => {
+    const script = `import { renderLineChart, svgToPng } from 'ascmh'; svgToPng(renderLineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [] })).then(() => console.log('drawn'), (e) => console.log(e.code, e.message));`;
+    const r = await node(['--input-type=module', '-e', script]);
+    expect(r.stdout).toMatch(/^ERR_ASCMH_MISSING_DEPENDENCY writing PNG charts needs the optional package @resvg\/resvg-js.*npm install @resvg\/resvg-js/);
+    const mat = join(repoRoot, 'test', 'fixtures', 'datasets', 'tiny.mat');
+    const cli = await node([join('node_modules', 'ascmh', 'dist', 'cli.js'), 'eval', '--data', mat, '--bits', '8', '--seeds', '1', '--plot', join(consumer.dir, 'never'), '--plot-format', 'png']);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr.trim().split('\n')).toEqual([expect.stringMatching(/needs the optional package @resvg\/resvg-js/)]);
+    expect(existsSync(join(consumer.dir, 'never'))).toBe(false);
   });
 
   it('compiling without cmake-js and node-addon-api fails with the command that installs them', async () => {

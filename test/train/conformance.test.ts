@@ -40,6 +40,31 @@ describe.each(METHODS)('trainer conformance: %s', (method) => {
     await fit(method, data, opts(method), { onProgress: (p: { iteration: number; iterations: number }) => { seen.push(p.iteration); expect(p.iterations).toBe(iterationsOf[method]); } });
     expect(seen).toEqual(Array.from({ length: iterationsOf[method] }, (_, i) => i + 1));
   });
+  it('reports each phase as it starts, in order, and times every iteration report', async () => {
+    const events: { what: string | number; elapsed: number; remaining?: number; phase?: string }[] = [];
+    const m = await fit(method, data, opts(method), {
+      onPhase: (p: { phase: string; elapsed: number }) => events.push({ what: p.phase, elapsed: p.elapsed }),
+      onProgress: (p: { iteration: number; phase: string; elapsed: number; remaining: number }) => events.push({ what: p.iteration, elapsed: p.elapsed, remaining: p.remaining, phase: p.phase }),
+    });
+    const n = iterationsOf[method];
+    const iterations = Array.from({ length: n }, (_, i) => i + 1);
+    // DDASH trains its networks in the iterations: it has no hash-functions phase.
+    expect(events.map((e) => e.what)).toEqual(['features', 'iterations', ...iterations, ...(method === 'ddash' ? [] : ['hash-functions'])]);
+    for (let i = 1; i < events.length; i++) expect(events[i].elapsed).toBeGreaterThanOrEqual(events[i - 1].elapsed);
+    // The estimate: the mean time per iteration since the iterations phase began, times those left.
+    const begun = events[1].elapsed;
+    for (const e of events.filter((x) => typeof x.what === 'number')) {
+      const i = e.what as number;
+      expect(e.phase).toBe('iterations');
+      expect(e.remaining!).toBeCloseTo(((e.elapsed - begun) / i) * (n - i), 6);
+    }
+    expect(m.history ?? []).toHaveLength(n); // phase starts are not iterations
+  });
+  it('rejects with what onPhase threw, and refuses an onPhase that is not a function', async () => {
+    const boom = new Error('phase');
+    await expect(fit(method, data, opts(method), { onPhase: () => { throw boom; } })).rejects.toBe(boom);
+    await expect(fit(method, data, opts(method), { onPhase: 'no' })).rejects.toMatchObject({ code: 'ERR_ASCMH_OPTION' });
+  });
   it('runs off the main thread: a timer fires during the fit', async () => {
     const big = smallSet(1500, 8);
     let ticks = 0;
