@@ -2,7 +2,6 @@
 // (js/train_methods.cc): one libuv thread, one Promise, a cancel function, progress per outer
 // iteration and per epoch; labels copied here, features through js/row_stream.h, every option
 // read once and checked.
-#include <malloc.h>
 #include <napi.h>
 
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "core/codes.h"
 #include "core/memory_limit.h"
 #include "js/args.h"
+#include "js/fit_worker.h"
 #include "js/job.h"
 #include "js/mlp_args.h"
 #include "js/row_stream.h"
@@ -33,31 +33,22 @@ void pack_item_rows(const int8_t* B, int bits, int64_t n, uint64_t* codes) {
 }
 
 template <class T>
-class DdashWorker : public Napi::AsyncProgressQueueWorker<DdashReport> {
+class DdashWorker : public FitWorker<DdashReport> {
  public:
   DdashWorker(Napi::Env env, Inputs inputs, DdashOptions options, Napi::Function on_progress,
               std::shared_ptr<CancelToken> cancel)
-      : Napi::AsyncProgressQueueWorker<DdashReport>(env, "ascmh:fitDdash"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : FitWorker<DdashReport>(env, "ascmh:fitDdash", on_progress, std::move(cancel)),
         inputs_(std::move(inputs)),
-        options_(options),
-        cancel_(std::move(cancel)) {
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
+        options_(options) {}
 
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      result_ = train_ddash<T>(*inputs_.image, *inputs_.text, inputs_.labels.data.data(), inputs_.labels.cols, options_,
-                               [&](const DdashReport& r) { progress.Send(&r, 1); }, cancel_.get());
-      const int64_t n = inputs_.image->rows();
-      codes_.resize(static_cast<size_t>(n) * words_per_code(options_.bits));
-      pack_item_rows(result_.B.data(), options_.bits, n, codes_.data());
-      if (!options_.keep_latent) result_.B = {};
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-    malloc_trim(0);  // as fit(): freed training buffers go back to the system off the JS thread
+ private:
+  void Run(const Send& send, const CancelToken* cancel) override {
+    result_ = train_ddash<T>(*inputs_.image, *inputs_.text, inputs_.labels.data.data(), inputs_.labels.cols, options_,
+                             send, cancel);
+    const int64_t n = inputs_.image->rows();
+    codes_.resize(static_cast<size_t>(n) * words_per_code(options_.bits));
+    pack_item_rows(result_.B.data(), options_.bits, n, codes_.data());
+    if (!options_.keep_latent) result_.B = {};
   }
 
   Napi::Object report_object(Napi::Env env, const DdashReport& r) const {
@@ -80,31 +71,11 @@ class DdashWorker : public Napi::AsyncProgressQueueWorker<DdashReport> {
     return o;
   }
 
-  void OnProgress(const DdashReport* reports, size_t count) override {
-    if (on_progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env = Env();
-    for (size_t i = 0; i < count; ++i) {
-      try {
-        on_progress_.Call({report_object(env, reports[i]), Napi::Boolean::New(env, reports[i].epoch)});
-      } catch (const Napi::Error& e) {
-        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
-        cancel_->cancel();
-        return;
-      }
-    }
+  std::vector<napi_value> ProgressArguments(Napi::Env env, const DdashReport& r) override {
+    return {report_object(env, r), Napi::Boolean::New(env, r.epoch)};
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    unregister_job(env, cancel_);
-    if (!progress_error_.IsEmpty()) {
-      deferred_.Reject(progress_error_.Value());
-      return;
-    }
-    if (error_) {
-      deferred_.Reject(js_error(env, error_).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("precision", std::is_same<T, float>::value ? "float32" : "float64");
     Napi::Array nets = Napi::Array::New(env, 2);
@@ -131,24 +102,13 @@ class DdashWorker : public Napi::AsyncProgressQueueWorker<DdashReport> {
       latent.Set("B", B);
       out.Set("latent", latent);
     }
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override {
-    unregister_job(Env(), cancel_);
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   Inputs inputs_;
   DdashOptions options_;
-  std::shared_ptr<CancelToken> cancel_;
-  Napi::FunctionReference on_progress_;
-  Napi::Reference<Napi::Value> progress_error_;
   DdashResult<T> result_;
   std::vector<uint64_t> codes_;
-  std::exception_ptr error_;
 };
 
 DdashOptions ddash_options(Napi::Env env, Napi::Object o, int64_t n) {

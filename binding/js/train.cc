@@ -1,7 +1,6 @@
 // fit(): the whole training run on a libuv thread, one Promise, progress per iteration, and a
 // cancel function. The worker never reads JS memory: the labels are copied here and the features
 // come through js/row_stream.h.
-#include <malloc.h>
 #include <napi.h>
 
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "core/memory_limit.h"
 #include "encoders/kernel_hash.h"
 #include "js/args.h"
+#include "js/fit_worker.h"
 #include "js/job.h"
 #include "js/row_stream.h"
 #include "train/ascmh.h"
@@ -24,74 +24,41 @@ struct Inputs {
 };
 
 template <class T>
-class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
+class TrainWorker : public FitWorker<IterationReport> {
  public:
   TrainWorker(Napi::Env env, Inputs inputs, TrainOptions options, Napi::Function on_progress,
               std::shared_ptr<CancelToken> cancel)
-      : Napi::AsyncProgressQueueWorker<IterationReport>(env, "ascmh:fit"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : FitWorker<IterationReport>(env, "ascmh:fit", on_progress, std::move(cancel)),
         inputs_(std::move(inputs)),
-        options_(options),
-        cancel_(std::move(cancel)) {
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
+        options_(options) {}
 
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      result_ = train_ascmh<T>(*inputs_.image, *inputs_.text, inputs_.labels.data.data(), inputs_.labels.cols,
-                               options_, [&](const IterationReport& r) { progress.Send(&r, 1); }, cancel_.get());
-      // Packed here, off the JS thread; OnOK only copies.
-      codes_.resize(static_cast<size_t>(inputs_.image->rows()) * words_per_code(options_.bits));
-      pack_sign_columns(result_.B.data(), options_.bits, inputs_.image->rows(), codes_.data());
-      if (!options_.keep_latent) result_.B = {};  // OnOK returns it only with keepLatent
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-    // Freed training buffers below glibc's mmap threshold stay in this thread's malloc arena: hand
-    // them back here, off the JS thread (it takes tens of milliseconds), so a finished or cancelled
-    // fit leaves the process's memory as it found it.
-    malloc_trim(0);
+ private:
+  void Run(const Send& send, const CancelToken* cancel) override {
+    result_ = train_ascmh<T>(*inputs_.image, *inputs_.text, inputs_.labels.data.data(), inputs_.labels.cols, options_,
+                             send, cancel);
+    // Packed here, off the JS thread; Result only copies.
+    codes_.resize(static_cast<size_t>(inputs_.image->rows()) * words_per_code(options_.bits));
+    pack_sign_columns(result_.B.data(), options_.bits, inputs_.image->rows(), codes_.data());
+    if (!options_.keep_latent) result_.B = {};  // returned only with keepLatent
   }
 
-  void OnProgress(const IterationReport* reports, size_t count) override {
-    if (on_progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env = Env();
-    for (size_t i = 0; i < count; ++i) {
-      Napi::Object o = Napi::Object::New(env);
-      if (reports[i].phase != FitPhase::none) {
-        o.Set("phase", phase_name(reports[i].phase));
-      } else {
-        o.Set("iteration", reports[i].iteration);
-        o.Set("iterations", options_.iterations);
-        o.Set("reconstruction", reports[i].reconstruction);
-        o.Set("similarity", reports[i].similarity);
-        o.Set("label", reports[i].label);
-        o.Set("latentRank", reports[i].latent_rank);
-        o.Set("changedBits", static_cast<double>(reports[i].changed_bits));
-      }
-      try {
-        on_progress_.Call({o});
-      } catch (const Napi::Error& e) {
-        // A throwing progress callback stops the run, and the fit rejects with what it threw.
-        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
-        cancel_->cancel();
-        return;
-      }
+  std::vector<napi_value> ProgressArguments(Napi::Env env, const IterationReport& r) override {
+    Napi::Object o = Napi::Object::New(env);
+    if (r.phase != FitPhase::none) {
+      o.Set("phase", phase_name(r.phase));
+    } else {
+      o.Set("iteration", r.iteration);
+      o.Set("iterations", options_.iterations);
+      o.Set("reconstruction", r.reconstruction);
+      o.Set("similarity", r.similarity);
+      o.Set("label", r.label);
+      o.Set("latentRank", r.latent_rank);
+      o.Set("changedBits", static_cast<double>(r.changed_bits));
     }
+    return {o};
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    unregister_job(env, cancel_);
-    if (!progress_error_.IsEmpty()) {
-      deferred_.Reject(progress_error_.Value());
-      return;
-    }
-    if (error_) {
-      deferred_.Reject(js_error(env, error_).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("precision", std::is_same<T, float>::value ? "float32" : "float64");
     Napi::Array kernels = Napi::Array::New(env, 2), W = Napi::Array::New(env, 2);
@@ -137,24 +104,13 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<IterationReport> {
       std::copy(result_.B.begin(), result_.B.end(), B.Data());
       out.Set("B", B);
     }
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override {
-    unregister_job(Env(), cancel_);
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   Inputs inputs_;
   TrainOptions options_;
-  std::shared_ptr<CancelToken> cancel_;
-  Napi::FunctionReference on_progress_;
-  Napi::Reference<Napi::Value> progress_error_;
   TrainResult<T> result_;
   std::vector<uint64_t> codes_;
-  std::exception_ptr error_;
 };
 
 TrainOptions options_arg(Napi::Env env, Napi::Value value, int64_t rows) {

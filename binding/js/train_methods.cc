@@ -2,7 +2,6 @@
 // (js/train.cc): the whole run on a libuv thread, one Promise, progress per iteration, a cancel
 // function; the worker never reads JS memory (labels and injected draws are copied here, the
 // features come through js/row_stream.h); every argument is read once and checked.
-#include <malloc.h>
 #include <napi.h>
 
 #include <cmath>
@@ -13,6 +12,7 @@
 #include "core/memory_limit.h"
 #include "encoders/kernel_hash.h"
 #include "js/args.h"
+#include "js/fit_worker.h"
 #include "js/job.h"
 #include "js/row_stream.h"
 #include "train/batch.h"
@@ -36,35 +36,27 @@ const char* rule_name(SigmaRule rule) {
 }
 
 template <class T>
-class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
+class MethodWorker : public FitWorker<MethodReport> {
  public:
   MethodWorker(Napi::Env env, const char* name, Inputs inputs, Runner<T> run, int bits, int iterations,
                bool keep_latent, Napi::Function on_progress, std::shared_ptr<CancelToken> cancel)
-      : Napi::AsyncProgressQueueWorker<MethodReport>(env, name),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : FitWorker<MethodReport>(env, name, on_progress, std::move(cancel)),
         inputs_(std::move(inputs)),
         run_(std::move(run)),
         bits_(bits),
         iterations_(iterations),
-        keep_latent_(keep_latent),
-        cancel_(std::move(cancel)) {
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
+        keep_latent_(keep_latent) {}
 
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      result_ = run_(inputs_, [&](const MethodReport& r) { progress.Send(&r, 1); }, cancel_.get());
-      const int64_t n = inputs_.image->rows();
-      codes_.resize(static_cast<size_t>(n) * words_per_code(bits_));
-      pack_sign_columns(result_.B.data(), bits_, n, codes_.data());
-      result_.B = {};
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-    inputs_.injected = {};
-    malloc_trim(0);  // as fit(): freed training buffers go back to the system off the JS thread
+ private:
+  void Run(const Send& send, const CancelToken* cancel) override {
+    result_ = run_(inputs_, send, cancel);
+    const int64_t n = inputs_.image->rows();
+    codes_.resize(static_cast<size_t>(n) * words_per_code(bits_));
+    pack_sign_columns(result_.B.data(), bits_, n, codes_.data());
+    result_.B = {};
   }
+
+  void AfterRun() override { inputs_.injected = {}; }
 
   static Napi::Object report_object(Napi::Env env, const MethodReport& r) {
     Napi::Object o = Napi::Object::New(env);
@@ -79,33 +71,13 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
     return o;
   }
 
-  void OnProgress(const MethodReport* reports, size_t count) override {
-    if (on_progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env = Env();
-    for (size_t i = 0; i < count; ++i) {
-      Napi::Object o = report_object(env, reports[i]);
-      if (reports[i].phase == FitPhase::none) o.Set("iterations", iterations_);
-      try {
-        on_progress_.Call({o});
-      } catch (const Napi::Error& e) {
-        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
-        cancel_->cancel();
-        return;
-      }
-    }
+  std::vector<napi_value> ProgressArguments(Napi::Env env, const MethodReport& r) override {
+    Napi::Object o = report_object(env, r);
+    if (r.phase == FitPhase::none) o.Set("iterations", iterations_);
+    return {o};
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    unregister_job(env, cancel_);
-    if (!progress_error_.IsEmpty()) {
-      deferred_.Reject(progress_error_.Value());
-      return;
-    }
-    if (error_) {
-      deferred_.Reject(js_error(env, error_).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("precision", std::is_same<T, float>::value ? "float32" : "float64");
     Napi::Array kernels = Napi::Array::New(env, 2), W = Napi::Array::New(env, 2);
@@ -146,26 +118,15 @@ class MethodWorker : public Napi::AsyncProgressQueueWorker<MethodReport> {
       latent.Set("B", B);
       out.Set("latent", latent);
     }
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& e) override {
-    unregister_job(Env(), cancel_);
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   Inputs inputs_;
   Runner<T> run_;
   int bits_, iterations_;
   bool keep_latent_;
-  std::shared_ptr<CancelToken> cancel_;
-  Napi::FunctionReference on_progress_;
-  Napi::Reference<Napi::Value> progress_error_;
   MethodResult<T> result_;
   std::vector<uint64_t> codes_;
-  std::exception_ptr error_;
 };
 
 // A JS array-like of numbers (Array or typed array), read once and copied.
