@@ -96,6 +96,17 @@ Napi::Value Posv(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value PosvInPlace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0), nrhs = int_arg(info, 1);
+  auto A = f64(env, info[2], (size_t)n * n, "A");
+  auto B = f64(env, info[3], (size_t)n * nrhs, "B");
+  return guarded(env, [&]() -> Napi::Value {
+    posv_in_place<double>(n, nrhs, A.data(), B.data());
+    return copy_to_js(env, B);
+  });
+}
+
 // spdSolve(n, nrhs, A, B) -> A^{-1} B through SpdFactor (cholesky_upper, then cholesky_solve)
 Napi::Value SpdSolve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -293,6 +304,7 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("gesvd", Napi::Function::New(env, Gesvd));
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
+  internal.Set("posvInPlace", Napi::Function::New(env, PosvInPlace));
   internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
   internal.Set("spdSolve", Napi::Function::New(env, SpdSolve));
   internal.Set("codeProducts", Napi::Function::New(env, CodeProductsSteps));
