@@ -68,7 +68,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
       for (int i = 0; i < r; ++i) Tm[(size_t)i * r + i] += static_cast<T>(1e-3);
       gemm<T>(Op::T, Op::N, r, static_cast<int>(cols), ni, 1, V.data(), r, F, static_cast<int>(cols), 0, VtF.data(),
               static_cast<int>(cols));
-      posv_in_place<T>(r, static_cast<int>(cols), Tm.data(), VtF.data());
+      posv_in_place<T>(r, static_cast<int>(cols), Tm.data(), VtF.data());  // VtF now holds U = [Ux Uy Ul] (r x cols)
       // Z = r G (G'B) + omega B + [XK YK L] [eta1 Ux'; eta2 Uy'; eta0 Ul']
       for (int64_t j = 0; j < cols; ++j) {
         const T e = eta[j < D.k[0] ? 0 : j < K ? 1 : 2];

@@ -111,7 +111,7 @@ MethodResult<T> train_scratch(RowSource& image, RowSource& text, const uint8_t* 
       Ut[m].resize((size_t)r * km);
       for (int a = 0; a < km; ++a)
         for (int i = 0; i < r; ++i) Ut[m][(size_t)i * km + a] = lambda[m] * XVt[(size_t)(off[m] + a) * r + i];
-      posv<T>(r, km, S.data(), Ut[m].data());
+      posv_in_place<T>(r, km, S.data(), Ut[m].data());
     }
     // Wx' = (mu X X' + g I) \ (mu X V') (k_m x r); Wx = its transpose
     for (int m = 0; m < 2; ++m) {
@@ -139,7 +139,7 @@ MethodResult<T> train_scratch(RowSource& image, RowSource& text, const uint8_t* 
     }
     for (int i = 0; i < r; ++i)
       for (int j = 0; j < r; ++j) CD[(size_t)i * ld + cols + j] = R[(size_t)j * r + i];
-    posv<T>(r, ld, Mv.data(), CD.data());
+    posv_in_place<T>(r, ld, Mv.data(), CD.data());
     // R = S1 S2' for [S1, ~, S2] = svd(B V'), B V' = (B X') C' + (B B') D'
     gemm<T>(Op::N, Op::T, r, r, ci, 1, products.BF(), ci, CD.data(), ld, 0, BVt.data(), r);
     gemm<T>(Op::N, Op::T, r, r, r, 1, products.BBt(), r, CD.data() + cols, ld, 1, BVt.data(), r);
