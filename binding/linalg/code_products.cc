@@ -52,14 +52,34 @@ int64_t CodeProducts<T>::update(const int8_t* codes) {
     initialised_ = true;
     return count;
   }
-  // Row j of B F: (new - old) F_i per changed entry, rows in parallel.
-  ThreadPool::instance().parallel_for(r, 1, [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; ++j) {
-      T* row = BF_.data() + j * p;
+  // B F gains (new - old) F_i in row j for each changed entry (j, i). Item by item, so each
+  // changed item's row of F is read once for all its changed bits; columns of B F are split
+  // between threads (each slice of B F stays in cache). Every entry of B F still receives its
+  // updates in ascending item order, whatever the thread count.
+  std::vector<int64_t> start(static_cast<size_t>(n) + 1, 0);
+  for (int j = 0; j < r; ++j)
+    for (const int64_t i : changed[j]) ++start[static_cast<size_t>(i) + 1];
+  for (int64_t i = 0; i < n; ++i) start[i + 1] += start[i];
+  std::vector<int> bit((size_t)count);
+  std::vector<T> delta((size_t)count);
+  {
+    std::vector<int64_t> fill(start.begin(), start.end() - 1);
+    for (int j = 0; j < r; ++j)
       for (const int64_t i : changed[j]) {
-        const T d = static_cast<T>(codes[j * n + i] - codes_[j * n + i]);
-        const T* f = F_ + i * ldf_;
-        for (int64_t a = 0; a < p; ++a) row[a] += d * f[a];
+        const int64_t at = fill[i]++;
+        bit[at] = j;
+        delta[at] = static_cast<T>(codes[j * n + i] - codes_[j * n + i]);
+      }
+  }
+  constexpr int64_t kSlice = 256;  // columns of B F per task
+  ThreadPool::instance().parallel_for((p + kSlice - 1) / kSlice, 1, [&](int64_t s0, int64_t s1) {
+    const int64_t a0 = s0 * kSlice, a1 = std::min(p, s1 * kSlice);
+    for (int64_t i = 0; i < n; ++i) {
+      const T* f = F_ + i * ldf_;
+      for (int64_t e = start[i]; e < start[i + 1]; ++e) {
+        T* row = BF_.data() + static_cast<int64_t>(bit[e]) * p;
+        const T d = delta[e];
+        for (int64_t a = a0; a < a1; ++a) row[a] += d * f[a];
       }
     }
   });
