@@ -11,6 +11,7 @@
 #include "js/args.h"
 #include "js/errors.h"
 #include "features/kernel_features.h"
+#include "linalg/code_products.h"
 #include "linalg/linalg.h"
 #include "linalg/solvers.h"
 #include "search/kernels.h"
@@ -92,6 +93,60 @@ Napi::Value Posv(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     posv<double>(n, nrhs, A.data(), B.data());
     return copy_to_js(env, B);
+  });
+}
+
+Napi::Value PosvInPlace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0), nrhs = int_arg(info, 1);
+  auto A = f64(env, info[2], (size_t)n * n, "A");
+  auto B = f64(env, info[3], (size_t)n * nrhs, "B");
+  return guarded(env, [&]() -> Napi::Value {
+    posv_in_place<double>(n, nrhs, A.data(), B.data());
+    return copy_to_js(env, B);
+  });
+}
+
+// spdSolve(n, nrhs, A, B) -> A^{-1} B through SpdFactor (cholesky_upper, then cholesky_solve)
+Napi::Value SpdSolve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 0), nrhs = int_arg(info, 1);
+  auto A = f64(env, info[2], (size_t)n * n, "A");
+  auto B = f64(env, info[3], (size_t)n * nrhs, "B");
+  return guarded(env, [&]() -> Napi::Value {
+    SpdFactor<double>(n, std::move(A)).solve(nrhs, B.data());
+    return copy_to_js(env, B);
+  });
+}
+
+// codeProducts(r, n, p, F, steps, codes, limit) -> [{ BF, BBt, changed, incremental }] after each
+// of `steps` updates with the r x n code matrices in `codes` (entries -1, 0, 1), F n x p.
+Napi::Value CodeProductsSteps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int r = int_arg(info, 0), n = int_arg(info, 1), p = int_arg(info, 2), steps = int_arg(info, 4);
+  auto F = f64(env, info[3], (size_t)n * p, "F");
+  auto codes = f64(env, info[5], (size_t)steps * r * n, "codes");
+  const double limit = number_arg(env, info[6], "ERR_ASCMH_OPTION", "limit", 0, 1);
+  std::vector<int8_t> as_int(codes.size());
+  for (size_t i = 0; i < codes.size(); ++i) {
+    if (codes[i] != -1 && codes[i] != 0 && codes[i] != 1) throw_coded(env, "ERR_ASCMH_OPTION", "codes must be -1, 0 or 1");
+    as_int[i] = static_cast<int8_t>(codes[i]);
+  }
+  return guarded(env, [&]() -> Napi::Value {
+    CodeProducts<double> products(r, n, p, F.data(), p);
+    products.set_incremental_limit(limit);
+    Napi::Array out = Napi::Array::New(env, steps);
+    for (int s = 0; s < steps; ++s) {
+      const int64_t changed = products.update(as_int.data() + (size_t)s * r * n);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("BF", copy_to_js(env, std::vector<double>(products.BF(), products.BF() + (size_t)r * p)));
+      o.Set("BBt", copy_to_js(env, std::vector<double>(products.BBt(), products.BBt() + (size_t)r * r)));
+      o.Set("values", copy_to_js(env, std::vector<double>(products.codes_as_values(), products.codes_as_values() + (size_t)r * n)));
+      o.Set("changed", Napi::Number::New(env, static_cast<double>(changed)));
+      o.Set("incremental", Napi::Boolean::New(env, products.last_update_incremental()));
+      out.Set(static_cast<uint32_t>(s), o);
+    }
+    return out;
   });
 }
 
@@ -249,7 +304,10 @@ void InitInternal(Napi::Env env, Napi::Object exports) {
   internal.Set("gesvd", Napi::Function::New(env, Gesvd));
   internal.Set("syevd", Napi::Function::New(env, Syevd));
   internal.Set("posv", Napi::Function::New(env, Posv));
+  internal.Set("posvInPlace", Napi::Function::New(env, PosvInPlace));
   internal.Set("pivotedCholesky", Napi::Function::New(env, PivotedCholesky));
+  internal.Set("spdSolve", Napi::Function::New(env, SpdSolve));
+  internal.Set("codeProducts", Napi::Function::New(env, CodeProductsSteps));
   internal.Set("ridgeLowrankEigen", Napi::Function::New(env, RidgeLowrankEigen));
   internal.Set("diagonalSylvester", Napi::Function::New(env, DiagonalSylvester));
   internal.Set("rbfFeatures", Napi::Function::New(env, RbfFeatures));

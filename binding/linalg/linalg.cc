@@ -121,6 +121,21 @@ void posv<float>(int n, int nrhs, float* A, float* B) {
   check_info("spotrs", LAPACKE_spotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, A, n, B, nrhs), "SOLVE");
 }
 
+template <>
+void posv_in_place<double>(int n, int nrhs, double* A, double* B) {
+  SmallProblem small(n);
+  check_info("dpotrf", LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', n, A, n), "NOT_POSITIVE_DEFINITE");
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0, A, n, B, nrhs);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0, A, n, B, nrhs);
+}
+template <>
+void posv_in_place<float>(int n, int nrhs, float* A, float* B) {
+  SmallProblem small(n);
+  check_info("spotrf", LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'L', n, A, n), "NOT_POSITIVE_DEFINITE");
+  cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0f, A, n, B, nrhs);
+  cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0f, A, n, B, nrhs);
+}
+
 namespace {
 
 template <class T>
@@ -182,13 +197,17 @@ void cholesky_upper<float>(int n, float* A) {
 
 template <>
 void cholesky_solve<double>(int n, int nrhs, const double* U, double* B) {
+  // Two row-major triangular solves: LAPACKE's row-major dpotrs would transpose U and B into
+  // fresh buffers on every call (SCRATCH solves with the same k x k factor every iteration).
   SmallProblem small(n);
-  check_info("dpotrs", LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, U, n, B, nrhs), "SOLVE");
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0, U, n, B, nrhs);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0, U, n, B, nrhs);
 }
 template <>
 void cholesky_solve<float>(int n, int nrhs, const float* U, float* B) {
   SmallProblem small(n);
-  check_info("spotrs", LAPACKE_spotrs(LAPACK_ROW_MAJOR, 'U', n, nrhs, U, n, B, nrhs), "SOLVE");
+  cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, n, nrhs, 1.0f, U, n, B, nrhs);
+  cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0f, U, n, B, nrhs);
 }
 
 template <>

@@ -33,6 +33,12 @@ void syevd(int n, T* A, T* w);
 template <class T>
 void posv(int n, int nrhs, T* A, T* B);
 
+// posv without LAPACKE's transposed copies of A and B (fresh memory on every call): the row-major
+// upper factor is LAPACK's column-major lower one of the same memory, then two row-major trsm.
+// Same contract as posv (its rounding differs from posv's at the last digits).
+template <class T>
+void posv_in_place(int n, int nrhs, T* A, T* B);
+
 // Full QR of the m x n matrix A (m >= n): on return Q (m x m) is orthogonal and A holds R in its
 // upper triangle (n x n block).
 template <class T>

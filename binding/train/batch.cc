@@ -55,7 +55,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
   for (int64_t i = 0; i < nr; ++i) B[i] = B0[i] > 0 ? 1 : -1;  // sign, then B(B==0) = -1
   B0 = {};
   std::vector<T> Bt(static_cast<size_t>(nr)), Z(static_cast<size_t>(nr)), VtF((size_t)r * cols), Tm((size_t)r * r),
-      Wz((size_t)cols * r), GtB((size_t)c * r), Arg(static_cast<size_t>(nr));
+      Wz((size_t)cols * r), GtB((size_t)c * r), GtV((size_t)c * r), Arg(static_cast<size_t>(nr));
   const T eta[3] = {static_cast<T>(o.eta[0]), static_cast<T>(o.eta[1]), static_cast<T>(o.eta[2])};
   const T omega = static_cast<T>(o.omega), rr = static_cast<T>(r);
   for (int it = 1; it <= o.iterations; ++it) {
@@ -70,7 +70,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
       for (int i = 0; i < r; ++i) Tm[(size_t)i * r + i] += static_cast<T>(1e-3);
       gemm<T>(Op::T, Op::N, r, static_cast<int>(cols), ni, 1, V.data(), r, F, static_cast<int>(cols), 0, VtF.data(),
               static_cast<int>(cols));
-      posv<T>(r, static_cast<int>(cols), Tm.data(), VtF.data());  // VtF now holds U = [Ux Uy Ul] (r x cols)
+      posv_in_place<T>(r, static_cast<int>(cols), Tm.data(), VtF.data());  // VtF now holds U = [Ux Uy Ul] (r x cols)
       // Z = r G (G'B) + omega B + [XK YK L] [eta1 Ux'; eta2 Uy'; eta0 Ul']
       for (int64_t j = 0; j < cols; ++j) {
         const T e = eta[j < D.k[0] ? 0 : j < K ? 1 : 2];
@@ -101,7 +101,6 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
           },
           V.data());
       // B-step: B = sign(r G (G'V) + omega V), sign(0) = 0
-      std::vector<T> GtV((size_t)c * r);
       gemm<T>(Op::T, Op::N, c, r, ni, 1, G.data(), c, V.data(), r, 0, GtV.data(), r);
       for (int64_t i = 0; i < nr; ++i) Arg[i] = omega * V[i];
       gemm<T>(Op::N, Op::N, ni, r, c, rr, G.data(), c, GtV.data(), r, 1, Arg.data(), r);
@@ -141,7 +140,7 @@ MethodResult<T> train_batch(RowSource& image, RowSource& text, const uint8_t* la
     for (int i = 0; i < km; ++i) S[(size_t)i * km + i] += static_cast<T>(o.xi);
     result.W[m].assign((size_t)km * r, T(0));
     gemm<T>(Op::T, Op::N, km, r, ni, 1, X, static_cast<int>(cols), Bt.data(), r, 0, result.W[m].data(), r);
-    posv<T>(km, r, S.data(), result.W[m].data());
+    posv_in_place<T>(km, r, S.data(), result.W[m].data());
   }
   result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();
   result.strict = true;

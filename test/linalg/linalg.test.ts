@@ -69,17 +69,20 @@ describe('pivoted Cholesky', () => {
   });
 });
 
-describe('posv', () => {
-  it('solves an SPD system like Gaussian elimination', () => {
-    const n = 6;
-    const R = randomMat(n, n, 6);
-    const A = mul(R, t(R));
-    for (let i = 0; i < n; i++) A.a[i * n + i] += 1;
-    const B = randomMat(n, 3, 7);
-    expect(maxAbsDiff(L.posv(n, 3, A.a, B.a), solve(A, B).a)).toBeLessThan(1e-10);
+for (const name of ['posv', 'posvInPlace'] as const) {
+  describe(name, () => {
+    it('solves an SPD system like Gaussian elimination', () => {
+      for (const [n, nrhs] of [[6, 3], [37, 5], [9, 1]]) {
+        const R = randomMat(n, n, 6 + n);
+        const A = mul(R, t(R));
+        for (let i = 0; i < n; i++) A.a[i * n + i] += 1;
+        const B = randomMat(n, nrhs, 7 + n);
+        expect(maxAbsDiff(L[name](n, nrhs, A.a, B.a), solve(A, B).a)).toBeLessThan(1e-9);
+      }
+    });
+    it('turns a LAPACK failure into an error with a stable code', () => {
+      const A = Float64Array.from([1, 2, 2, 1]); // indefinite
+      expect(() => L[name](2, 1, A, Float64Array.from([1, 1]))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE' }));
+    });
   });
-  it('turns a LAPACK failure into an error with a stable code', () => {
-    const A = Float64Array.from([1, 2, 2, 1]); // indefinite
-    expect(() => L.posv(2, 1, A, Float64Array.from([1, 1]))).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_LAPACK_NOT_POSITIVE_DEFINITE' }));
-  });
-});
+}

@@ -102,6 +102,36 @@ describe('SCRATCH, one iteration step by step (injected V0, R0)', () => {
   });
 });
 
+describe('SCRATCH, later iterations (computed in Gram space by the port) equal the direct step from the previous iteration', async () => {
+  // The port never forms V after the first iteration: it keeps V = C X + D B and X X', B X', B B'
+  // (updated from the flipped entries). Each fit's V and R must still be the direct step of train.m
+  // applied to the V and R of the fit with one iteration fewer.
+  const fits = await Promise.all([1, 2, 3, 4, 5, 6].map((iterations) => SCRATCH.fit(data, { ...options, iterations }, { inject, keepLatent: true })));
+  const lx = o.lambdaImage, ly = 1 - o.lambdaImage;
+  for (let k = 1; k < fits.length; k++) {
+    it(`iteration ${k + 1} from iteration ${k}`, () => {
+      const V = lat(fits[k - 1], 'V', r, n), R = lat(fits[k - 1], 'R', r, r), B = signGe(mul(R, V));
+      expect(Array.from(fits[k].latent!.B as Int8Array)).toEqual(Array.from(B.a));
+      const VVt = mul(V, t(V));
+      const UxT = solve(add(scale(VVt, lx), scale(identity(r), o.gamma)), scale(mul(V, t(X)), lx));
+      const UyT = solve(add(scale(VVt, ly), scale(identity(r), o.gamma)), scale(mul(V, t(Y)), ly));
+      const GT = solve(add(scale(VVt, o.alpha), scale(identity(r), o.gamma)), scale(mul(V, t(Lc)), o.alpha));
+      expect(relErr(lat(fits[k], 'UxT', r, o.imageAnchors), UxT)).toBeLessThan(1e-8);
+      expect(relErr(lat(fits[k], 'GT', r, c), GT)).toBeLessThan(1e-8);
+      const Wx = solve(add(scale(mul(X, t(X)), o.mu), scale(identity(o.imageAnchors), o.gamma)), scale(mul(X, t(V)), o.mu));
+      const Wy = solve(add(scale(mul(Y, t(Y)), o.mu), scale(identity(o.textAnchors), o.gamma)), scale(mul(Y, t(V)), o.mu));
+      expect(relErr(mat(o.imageAnchors, r, fits[k].hashFunction('image').W), Wx)).toBeLessThan(1e-8);
+      const M = add(add(add(scale(mul(UxT, t(UxT)), lx), scale(mul(UyT, t(UyT)), ly)), add(scale(mul(GT, t(GT)), o.alpha), mul(t(R), R))), scale(identity(r), 2 * o.mu + o.gamma));
+      const rhs = add(add(add(scale(mul(UxT, X), lx), scale(mul(UyT, Y), ly)), add(scale(mul(t(Wx), X), o.mu), scale(mul(t(Wy), Y), o.mu))), add(scale(mul(GT, Lc), o.alpha), mul(t(R), B)));
+      const Vnext = solve(M, rhs);
+      expect(relErr(lat(fits[k], 'V', r, n), Vnext)).toBeLessThan(1e-8);
+      const Rnext = lat(fits[k], 'R', r, r), K = mul(B, t(Vnext)), nuclear = nuclearNorm(K);
+      expect(maxAbsDiff(mul(Rnext, t(Rnext)).a, identity(r).a)).toBeLessThan(1e-12);
+      expect(Math.abs(trace(mul(t(Rnext), K)) - nuclear) / nuclear).toBeLessThan(1e-8);
+    });
+  }
+});
+
 describe("SCRATCH's returned B is the one from the start of its last iteration", () => {
   it('iterations: 2 returns sign(R1 V1), not sign(R2 V2)', () => {
     const fromStart = signGe(mul(lat(m1, 'R', r, r), lat(m1, 'V', r, n)));
