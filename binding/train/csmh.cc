@@ -322,10 +322,7 @@ MethodResult<T> train_csmh(RowSource& image, RowSource& text, const uint8_t* lab
   for (int m = 0; m < 2; ++m) result.W[m] = std::move(basis[m].W);
   result.seconds_hash = std::chrono::duration<double>(clock::now() - t2).count();
   result.strict = false;
-  result.B.resize(static_cast<size_t>(nr));
-  for (int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < r; ++j) result.B[(size_t)j * n + i] = B[(size_t)(i * r + j)];
-  for (int m = 0; m < 2; ++m) result.kernels[m] = std::move(D.kernels[m]);
+  hand_over(result, B, n, r, D);
   return result;
 }
 

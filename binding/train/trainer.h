@@ -76,4 +76,14 @@ std::vector<T> injected_values(const std::vector<double>& values, int64_t count,
 
 void check_training_cancelled(const CancelToken* cancel);
 
+// Hands a run's codes and kernels over to its result: B's n item rows of r signs become the r x n
+// layout of MethodResult::B.
+template <class T, class Signs>
+void hand_over(MethodResult<T>& result, const Signs& item_rows, int64_t n, int r, DesignMatrix<T>& D) {
+  result.B.resize(static_cast<size_t>(n) * static_cast<size_t>(r));
+  for (int64_t i = 0; i < n; ++i)
+    for (int j = 0; j < r; ++j) result.B[static_cast<size_t>(j) * n + i] = static_cast<int8_t>(item_rows[static_cast<size_t>(i * r + j)]);
+  for (int m = 0; m < 2; ++m) result.kernels[m] = std::move(D.kernels[m]);
+}
+
 }  // namespace ascmh
