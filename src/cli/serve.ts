@@ -1,6 +1,7 @@
 // `ascmh serve`: the HTTP search service (src/server/) on a port, with signal handling.
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadServerModules } from '../server/dependencies.js';
 import { fail } from '../core/errors.js';
 import { setThreads } from '../core/limits.js';
 import { ASCMH } from '../train/ascmh.js';
@@ -61,12 +62,13 @@ async function token(o: Record<string, unknown>): Promise<string | undefined> {
 }
 
 async function serve(o: Record<string, unknown>): Promise<void> {
+  // Loaded here, so that the other commands do not load fastify, and first: without the server's
+  // packages nothing else is worth doing.
+  const [{ buildServer }, { default: closeWithGrace }] = await loadServerModules(() => Promise.all([import('../server/app.js'), import('close-with-grace')]));
   if (o.threads !== undefined) setThreads(o.threads as number);
   const secret = await token(o);
   const modelPath = o.model as string;
   const model = await ASCMH.load(modelPath);
-  // Loaded here, so that the other commands do not load fastify.
-  const [{ buildServer }, { default: closeWithGrace }] = await Promise.all([import('../server/app.js'), import('close-with-grace')]);
   const server = await buildServer({
     model,
     index: o.index as string,

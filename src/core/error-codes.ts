@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   ERR_ASCMH_LIMIT: 'a radius search limit is not a positive integer',
   ERR_ASCMH_MAT: 'a .mat file is malformed or uses a feature this reader does not support',
   ERR_ASCMH_METHOD: 'an unknown training method (ascmh, batch, scratch)',
-  ERR_ASCMH_MISSING_DEPENDENCY: 'an optional package this call needs is not installed (the message names it: h5wasm for v7.3 .mat files)',
+  ERR_ASCMH_MISSING_DEPENDENCY: 'an optional package this call needs is not installed (the message names it: h5wasm for v7.3 .mat files, @resvg/resvg-js for PNG charts, the server\'s packages for `ascmh serve`)',
   ERR_ASCMH_MODALITY: "a modality is not 'image' or 'text'",
   ERR_ASCMH_MODEL_CORRUPT: 'a model file fails its checks (truncated, modified, checksum)',
   ERR_ASCMH_MODEL_FORMAT: 'not a model file, or a model of another method than the loader reads',

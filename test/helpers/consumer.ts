@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlink
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SERVER_PACKAGES } from '../../src/server/dependencies.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** ../shared beside the repository: the data sets some README blocks use. */
@@ -67,7 +68,10 @@ async function build(root: string): Promise<Consumer> {
   const dir = join(root, 'consumer');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
-  const install = await runProgram('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: dir });
+  // The server's packages are optional peers of ascmh: installed here as a user who serves would.
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+  const server = SERVER_PACKAGES.map((name) => `${name}@${manifest.peerDependencies[name]}`);
+  const install = await runProgram('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, ...server], { cwd: dir });
   if (install.code !== 0) throw new Error(`npm install of the tarball failed: ${install.stderr}`);
   installNative(join(dir, 'node_modules', 'ascmh'));
   if (existsSync(sharedDir) && !existsSync(join(root, 'shared'))) symlinkSync(sharedDir, join(root, 'shared'));

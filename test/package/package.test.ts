@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Consumer, packedConsumer, repoRoot, runProgram } from '../helpers/consumer.js';
+import { SERVER_PACKAGES } from '../../src/server/dependencies.js';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 
@@ -65,11 +66,19 @@ describe('a consumer project with the tarball installed', () => {
     const installed = readdirSync(top)
       .filter((n) => !n.startsWith('.'))
       .flatMap((n) => (n.startsWith('@') ? readdirSync(join(top, n)).map((m) => `${n}/${m}`) : [n]));
-    // No development or optional package (what only they pull in would show up beside them).
-    const devOnly = Object.keys(manifest.devDependencies).filter((n) => !(n in manifest.dependencies));
+    // No development or optional package (what only they pull in would show up beside them), but
+    // the server's packages, which this consumer installed itself as a user who serves would.
+    const devOnly = Object.keys(manifest.devDependencies).filter((n) => !(n in manifest.dependencies) && !SERVER_PACKAGES.includes(n as never));
     expect(devOnly).toEqual(expect.arrayContaining(['cmake-js', 'node-addon-api', 'h5wasm', '@resvg/resvg-js', 'typedoc', 'typescript', 'vitest', 'esbuild']));
     for (const absent of devOnly) expect(installed, absent).not.toContain(absent);
     for (const present of Object.keys(manifest.dependencies)) expect(installed, present).toContain(present);
+    // The server's packages are optional peers of the installed ascmh, so a plain install has none.
+    const installedManifest = JSON.parse(readFileSync(join(top, 'ascmh', 'package.json'), 'utf8'));
+    for (const name of SERVER_PACKAGES) {
+      expect(installedManifest.dependencies?.[name], name).toBeUndefined();
+      expect(installedManifest.peerDependenciesMeta[name], name).toEqual({ optional: true });
+      expect(JSON.parse(readFileSync(join(consumer.dir, 'package.json'), 'utf8')).dependencies[name], name).toBeDefined();
+    }
   });
 
   it('a v7.3 .mat file without h5wasm is ERR_ASCMH_MISSING_DEPENDENCY naming h5wasm (API and CLI)', async () => {
