@@ -43,39 +43,43 @@ void scan_ranges(const Snapshot& s, HammingScanFn scan, const uint64_t* queries,
 // A bound on a top-k cut from a sample of the database, for a large k: the sampled items nearest a
 // query that would number about 2k in the whole database. A scan then offers only items below
 // the bound, which is exact whenever k of them are found (TopK::complete); a query for which the
-// bound proves too tight is scanned again without it. With k = 1000 this saves about a third of
-// the scan (bench/search.mjs); the sample costs 16/k of a scan.
+// bound proves too tight is scanned again without it. The sample is kRuns runs of consecutive
+// items spread over the database, scanned where they lie (copying them would write fresh pages
+// on every search, which costs more than the scan here); it costs 16/k of a scan, so it is used
+// from k = kMinK, where it saves more offers than it costs.
 class CutEstimate {
  public:
-  static constexpr int64_t kMinK = 100;
+  static constexpr int64_t kMinK = 300;
   CutEstimate(const Snapshot& s, int64_t k, HammingScanFn scan) : scan_(scan), words_(s.words), bits_(s.bits) {
     if (k < kMinK) return;
     const int64_t items = std::max<int64_t>(4096, 16 * s.live / k);
     if (4 * items > s.live) return;  // a small database: the sample would cost too much of the scan
+    // Every item, removed ones included, may be sampled: the bound only guides the scan.
+    std::vector<std::pair<const uint64_t*, int64_t>> chunks;
     int64_t total = 0;
     for (const ChunkView& v : s.chunks)
-      if (v.data) total += v.count;
-    // Every item, removed ones included, may be sampled: the bound only guides the scan.
-    codes_.resize(static_cast<size_t>(items * words_));
-    int64_t j = 0, seen = 0;
-    for (const ChunkView& v : s.chunks) {
-      if (!v.data) continue;
-      const uint64_t* c = v.data->codes.data();
-      for (; j < items; ++j) {
-        const int64_t at = static_cast<int64_t>(static_cast<__int128>(j) * total / items) - seen;
-        if (at >= v.count) break;
-        std::copy(c + at * words_, c + (at + 1) * words_, codes_.data() + j * words_);
+      if (v.data && v.count > 0) {
+        chunks.push_back({v.data->codes.data(), v.count});
+        total += v.count;
       }
-      seen += v.count;
+    const int64_t per_run = (items + kRuns - 1) / kRuns;
+    size_t c = 0;
+    int64_t seen = 0;  // items in chunks before chunks[c]
+    for (int64_t r = 0; r < kRuns; ++r) {
+      int64_t at = static_cast<int64_t>(static_cast<__int128>(r) * total / kRuns);
+      while (at >= seen + chunks[c].second) seen += chunks[c++].second;
+      at -= seen;
+      const int64_t len = std::min(per_run, chunks[c].second - at);
+      runs_.push_back({chunks[c].first + at * words_, len});
+      items_ += len;
     }
-    items_ = j;
     nearest_ = std::max<int64_t>(1, (2 * k * items_ + s.live - 1) / s.live);
   }
   bool active() const { return items_ > 0; }
   // Applies the bound for query q to top (after top.reset()).
   void apply(const uint64_t* query, TopK& top, TopK& scratch) const {
     scratch.reset(nearest_, bits_);
-    scan_(query, codes_.data(), items_, words_, 0, scratch);
+    for (const auto& [codes, count] : runs_) scan_(query, codes, count, words_, 0, scratch);
     if (scratch.size() < nearest_) return;
     std::vector<int64_t> pos(static_cast<size_t>(scratch.size()));
     std::vector<uint16_t> dist(pos.size());
@@ -84,11 +88,15 @@ class CutEstimate {
   }
 
  private:
+  static constexpr int64_t kRuns = 64;
   HammingScanFn scan_;
   int words_, bits_;
-  std::vector<uint64_t> codes_;
+  std::vector<std::pair<const uint64_t*, int64_t>> runs_;
   int64_t items_ = 0, nearest_ = 0;
 };
+
+// From this k on, a scan accepts enough items for the dense kernel to pay (bench/search.mjs).
+constexpr int64_t kDenseK = 100;
 
 // For every query, the best k live items within max_dist as (position, distance) ordered by
 // (distance, position); emit(q, first, top, pos, dist) is called once per query with either the
@@ -100,11 +108,13 @@ template <class Emit>
 void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int max_dist, bool bounded,
                 int threads, const Stop& stop, Emit emit) {
   if (count == 0 || s.live == 0) return;
-  const HammingScanFn scan = hamming_scan_kernel(s.bits);
+  // A large k or a radius search accepts many items: the dense kernel makes each one cheap.
+  const HammingScanFn sparse = hamming_scan_kernel(s.bits);
+  const HammingScanFn scan = k >= kDenseK ? hamming_dense_scan_kernel(s.bits) : sparse;
   ThreadPool& pool = ThreadPool::instance();
   const int64_t workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();
   const std::vector<Range> all = live_ranges(s);
-  const CutEstimate estimate(s, bounded ? k : 0, scan);
+  const CutEstimate estimate(s, bounded ? k : 0, sparse);
   if (count >= workers || s.live < 4096 * workers) {
     const int64_t group = std::max<int64_t>(1, std::min<int64_t>(32, (count + workers - 1) / workers));
     const int64_t groups = (count + group - 1) / group;

@@ -230,11 +230,12 @@ Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, -1);
 }
 
-// hammingScan(query, db, count, bits, { k, maxDist, base, start, step, dead }) -> { positions,
-// distances }: the current scan kernel run straight over db items [start, count), offered as
-// positions base + (i - start), `step` items per kernel call (0: one call), into one TopK
-// (k 0 = unlimited); dead: a BigUint64Array of removed-item bits relative to base; bound: a
-// TopK::limit_cut bound (the answer also says whether it is complete).
+// hammingScan(query, db, count, bits, { k, maxDist, base, start, step, dead, bound, dense }) ->
+// { positions, distances, complete }: the current scan kernel (its dense variant with dense:
+// true) run straight over db items [start, count), offered as positions base + (i - start),
+// `step` items per kernel call (0: one call), into one TopK (k 0 = unlimited); dead: a
+// BigUint64Array of removed-item bits relative to base; bound: a TopK::limit_cut bound (the
+// answer also says whether it is complete).
 Napi::Value HammingScan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -258,7 +259,8 @@ Napi::Value HammingScan(const Napi::CallbackInfo& info) {
       dead.assign(a.Data(), a.Data() + a.ElementLength());
     }
     const int words = words_per_code(bits);
-    const HammingScanFn scan = hamming_scan_kernel(bits);
+    const bool dense = o.Get("dense").ToBoolean();
+    const HammingScanFn scan = dense ? hamming_dense_scan_kernel(bits) : hamming_scan_kernel(bits);
     TopK top;
     top.reset(k > 0 ? k : TopK::kUnlimited, max_dist);
     top.set_dead(dead.empty() ? nullptr : dead.data(), base);

@@ -50,6 +50,13 @@ HammingScanFn hamming_scan_kernel(int bits) {
   }
 }
 
+HammingScanFn hamming_dense_scan_kernel(int bits) {
+#if ASCMH_X86_KERNELS
+  if (isa() == Isa::avx512 && bits <= 1024) return kernels::avx512_dense_scan(bits, words_per_code(bits));
+#endif
+  return hamming_scan_kernel(bits);
+}
+
 HammingDistFn hamming_dist_kernel(int bits) {
   const int words = words_per_code(bits);
   switch (isa()) {

@@ -24,6 +24,10 @@ using HammingDistFn = void (*)(const uint64_t* query, const uint64_t* db, int64_
 // 64, 128 and 256 bits (1, 2 and 4 words); other widths use a generic loop.
 HammingScanFn hamming_scan_kernel(int bits);
 HammingDistFn hamming_dist_kernel(int bits);
+// As hamming_scan_kernel, for scans that accept many items (a radius search, k of 100 and more):
+// the same answers, cheaper per accepted item and dearer per item when few are accepted. The
+// AVX-512 kernel has its own; the others return their usual scan.
+HammingScanFn hamming_dense_scan_kernel(int bits);
 
 // "avx512" (AVX-512 VPOPCNTDQ), "avx2" (nibble lookup), "popcnt" or "generic".
 const char* hamming_kernel_name();

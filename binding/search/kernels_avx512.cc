@@ -1,6 +1,7 @@
 // AVX-512 kernels: VPOPCNTDQ popcounts, AVX512F/BW unsigned compares against the TopK cut, and
 // candidates compressed (vpcompressq) straight into the TopK log, so a block of items with hits
-// costs no branch per hit. Tails use masked loads: nothing past `count` items is read.
+// costs no branch per hit. The dense scan (many hits) keeps a bit per item and collects the hits
+// in a second pass. Tails use masked loads: nothing past `count` items is read.
 #include "search/kernels_isa.h"
 
 #if ASCMH_X86_KERNELS  // the whole file
@@ -205,11 +206,106 @@ ASCMH_AVX512_TARGET void dist_avx512_half(const uint64_t* query, const uint64_t*
   }
 }
 
+// Bit i: item i of the 16 at p is below the cut.
+template <int W>
+ASCMH_AVX512 __mmask16 below16(const Query<W>& q, const uint64_t* p, int64_t stride, __m512i cut) {
+  return _mm512_kunpackb(_mm512_cmplt_epu64_mask(dist8<W, false>(q, p + 8 * stride, 8), cut),
+                         _mm512_cmplt_epu64_mask(dist8<W, false>(q, p, 8), cut));
+}
+
+// Bit i: item i of the 64 at p is below the cut.
+template <int W, bool Half>
+ASCMH_AVX512 uint64_t below64(const Query<W>& q, __m512i q32, const uint64_t* p, int64_t stride, __m512i cut) {
+  if (Half) {
+    const __mmask16 k0 = _mm512_cmplt_epu32_mask(dist16_half<false>(q32, p, 16), cut);
+    const __mmask16 k1 = _mm512_cmplt_epu32_mask(dist16_half<false>(q32, p + 16, 16), cut);
+    const __mmask16 k2 = _mm512_cmplt_epu32_mask(dist16_half<false>(q32, p + 32, 16), cut);
+    const __mmask16 k3 = _mm512_cmplt_epu32_mask(dist16_half<false>(q32, p + 48, 16), cut);
+    return _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(k3, k2), _mm512_kunpackw(k1, k0)));
+  }
+  uint64_t m = 0;
+  if (W == 1 || W == 2) {
+#pragma GCC unroll 4
+    for (int part = 0; part < 4; ++part)
+      m |= static_cast<uint64_t>(_cvtmask16_u32(below16(q, p + 16 * part * stride, stride, cut))) << (16 * part);
+  } else {
+    // Wider codes: unrolled, this loop ran 15% slower than the single-pass scan (measured at 256 bits).
+#pragma GCC unroll 1
+    for (int part = 0; part < 4; ++part)
+      m |= static_cast<uint64_t>(_cvtmask16_u32(below16(q, p + 16 * part * stride, stride, cut))) << (16 * part);
+  }
+  return m;
+}
+
+// Scans that accept many items (a radius search, a large k), in two passes over blocks of 4096
+// items. The first keeps one bit per item (below the cut or not) with no branch; the second walks
+// the set bits without a data-dependent branch (the next word is picked with conditional moves)
+// and recomputes each hit's distance. In the single-pass scan every hit's branch resolves behind
+// the popcounts, and each misprediction threw away about 15 ns of work; here a block costs about
+// one misprediction, at the end of its walk.
+template <int W, bool Half>
+ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t* db, int64_t count, int words,
+                                           int64_t base, TopK& top) {
+  const int64_t stride = W > 0 ? W : words;
+  const Query<W> q(query, words);
+  const __m512i q32 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(query[0])));
+  constexpr int64_t kBlock = 4096;
+  uint64_t masks[kBlock / 64] = {};
+  const int64_t whole = count & ~int64_t(63);
+  for (int64_t i0 = 0; i0 < whole; i0 += kBlock) {
+    const int64_t block_words = (whole - i0 < kBlock ? whole - i0 : kBlock) / 64;
+    const __m512i cut = Half ? _mm512_set1_epi32(top.cut()) : _mm512_set1_epi64(top.cut());
+    uint64_t nonempty = 0;  // bit w: masks[w] has a hit
+    int64_t hits = 0;
+    for (int64_t w = 0; w < block_words; ++w) {
+      const uint64_t m = below64<W, Half>(q, q32, db + (i0 + 64 * w) * stride, stride, cut);
+      masks[w] = m;
+      nonempty |= static_cast<uint64_t>(m != 0) << w;
+      hits += __builtin_popcountll(m);
+    }
+    int64_t w = 0;
+    uint64_t m = 0;
+    for (int64_t h = 0; h < hits;) {
+      const int n = static_cast<int>(hits - h < TopK::kMaxBatch ? hits - h : TopK::kMaxBatch);
+      const TopK::Tail t = top.reserve(n);
+      for (int c = 0; c < n; ++c) {
+        // The next nonempty word when this one is used up (nonempty > 0 then: hits remain).
+        const bool next = m == 0;
+        const int64_t nw = __builtin_ctzll(nonempty | (uint64_t(1) << 63));
+        const uint64_t nm = masks[nw];
+        w = next ? nw : w;
+        m = next ? nm : m;
+        nonempty = next ? nonempty & (nonempty - 1) : nonempty;
+        const int64_t item = i0 + 64 * w + __builtin_ctzll(m);
+        m &= m - 1;
+        const uint64_t* code = db + item * stride;
+        int d = 0;
+        for (int64_t x = 0; x < stride; ++x) d += __builtin_popcountll(code[x] ^ query[x]);
+        t.pos[c] = base + item;
+        t.dist[c] = static_cast<uint16_t>(d);
+      }
+      top.commit(n);
+      h += n;
+    }
+  }
+  if (whole < count) {
+    if (Half) scan_avx512_half(query, db + whole * stride, count - whole, words, base + whole, top);
+    else scan_avx512<W>(query, db + whole * stride, count - whole, words, base + whole, top);
+  }
+}
+
 }  // namespace
 
 HammingScanFn avx512_scan(int bits, int words) {
   if (bits <= 32) return scan_avx512_half;
   return words == 1 ? scan_avx512<1> : words == 2 ? scan_avx512<2> : words == 4 ? scan_avx512<4> : scan_avx512<0>;
+}
+HammingScanFn avx512_dense_scan(int bits, int words) {
+  if (bits <= 32) return dense_scan_avx512<1, true>;
+  return words == 1   ? dense_scan_avx512<1, false>
+         : words == 2 ? dense_scan_avx512<2, false>
+         : words == 4 ? dense_scan_avx512<4, false>
+                      : dense_scan_avx512<0, false>;
 }
 HammingDistFn avx512_dist(int bits, int words) {
   if (bits <= 32) return dist_avx512_half;

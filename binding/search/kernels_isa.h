@@ -21,6 +21,7 @@ HammingDistFn popcnt_dist(int bits, int words);
 HammingScanFn avx2_scan(int bits, int words);
 HammingDistFn avx2_dist(int bits, int words);
 HammingScanFn avx512_scan(int bits, int words);
+HammingScanFn avx512_dense_scan(int bits, int words);
 HammingDistFn avx512_dist(int bits, int words);
 #endif
 

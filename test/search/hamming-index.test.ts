@@ -119,7 +119,7 @@ describe('HammingIndex search equals the naive reference', () => {
     }
     // Where the sample is representative (nothing removed), the same answers as a full sort.
     const whole = build(bits, [randomCodes(40000, bits, rand, 2000)]);
-    for (const k of [150, 1000]) {
+    for (const k of [400, 1000]) {
       expectTopK(whole.index, whole.items, { ...queries, count: 1 }, k);
       expectTopK(whole.index, whole.items, queries, k);
     }

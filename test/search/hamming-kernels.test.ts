@@ -1,5 +1,5 @@
 // Every Hamming kernel (generic, popcnt, avx2, avx512), forced in turn, against the naive
-// references: the scan kernel with its TopK (top-k and radius, removed-item bits, several scan
+// references: the scan kernel (and its dense variant) with its TopK (top-k and radius, removed-item bits, several scan
 // calls into one collector, odd start offsets and counts that leave tails), the distance kernel,
 // the index's search on top of them and mAP. A kernel this CPU lacks is skipped, visibly.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,10 +60,10 @@ function checkScan(bits: number, rand: () => number) {
     [0, Math.floor(bits / 2)], [0, Math.floor(rand() * (bits + 1))], [0, bits], [0, 0],  // radius
     [7, Math.floor(bits / 2)],                                           // top-k within a radius
   ];
-  for (const [k, maxDist] of cases) {
-    const got = L.hammingScan(query, db.data, count, bits, { k, maxDist, base, start, step, dead: dead ?? undefined });
+  for (const [k, maxDist] of cases) for (const dense of [false, true]) {
+    const got = L.hammingScan(query, db.data, count, bits, { k, maxDist, base, start, step, dead: dead ?? undefined, dense });
     const want = naiveScan(query, db.data, bits, start, count, base, k, maxDist, dead);
-    const label = `bits ${bits} count ${count} start ${start} step ${step} k ${k} maxDist ${maxDist} dead ${dead !== null}`;
+    const label = `bits ${bits} count ${count} start ${start} step ${step} k ${k} maxDist ${maxDist} dead ${dead !== null} dense ${dense}`;
     expect(Array.from(got.distances), label).toEqual(want.map((w) => w.d));
     expect(Array.from(got.positions), label).toEqual(want.map((w) => w.pos));
     expect(got.complete).toBe(true);
@@ -71,7 +71,7 @@ function checkScan(bits: number, rand: () => number) {
       // A bound on the cut (TopK::limit_cut): exact when it reports itself complete, which it must
       // whenever k items lie below the bound (a bound above maxDist changes nothing).
       const bound = Math.floor(rand() * (maxDist + 2));
-      const b = L.hammingScan(query, db.data, count, bits, { k, maxDist, base, start, step, dead: dead ?? undefined, bound });
+      const b = L.hammingScan(query, db.data, count, bits, { k, maxDist, base, start, step, dead: dead ?? undefined, bound, dense });
       const below = naiveScan(query, db.data, bits, start, count, base, 0, maxDist, dead).filter((w) => w.d < bound).length;
       expect(b.complete, `${label} bound ${bound}`).toBe(bound > maxDist || below >= k);
       if (b.complete) expect(Array.from(b.positions), `${label} bound ${bound}`).toEqual(want.map((w) => w.pos));
@@ -110,20 +110,27 @@ describe.each(KERNELS)('%s kernel', (kernel) => {
       const db = randomCodes(600, bits, rand, 40);
       const q = codeAt(db, 5);
       for (let count = 0; count <= 80; count++) {
-        for (const [k, maxDist] of [[5, bits], [0, Math.floor(bits / 2)]]) {
-          const got = L.hammingScan(q, db.data, count, bits, { k, maxDist });
+        for (const [k, maxDist] of [[5, bits], [0, Math.floor(bits / 2)]]) for (const dense of [false, true]) {
+          const got = L.hammingScan(q, db.data, count, bits, { k, maxDist, dense });
           const want = naiveScan(q, db.data, bits, 0, count, 0, k, maxDist, null);
-          expect(Array.from(got.positions), `bits ${bits} count ${count} k ${k}`).toEqual(want.map((w) => w.pos));
+          expect(Array.from(got.positions), `bits ${bits} count ${count} k ${k} dense ${dense}`).toEqual(want.map((w) => w.pos));
           expect(Array.from(got.distances)).toEqual(want.map((w) => w.d));
         }
       }
-      // Long scans: the running cut, compaction (k = 3, 40) and big radius results.
-      for (const [k, maxDist] of [[3, bits], [40, bits], [0, bits], [0, Math.floor(bits / 2) - 1]]) {
+      // Long scans: the running cut, compaction (k = 3, 40) and big radius results; the dense scan
+      // takes 64 items at a time and blocks of 4096, so 5000 items leave a tail in both.
+      const many = randomCodes(5000, bits, rand, 40), mq = codeAt(many, 9);
+      for (const [k, maxDist] of [[3, bits], [40, bits], [0, bits], [0, Math.floor(bits / 2) - 1]]) for (const dense of [false, true]) {
         const start = Math.floor(rand() * 17);
-        const got = L.hammingScan(q, db.data, 600, bits, { k, maxDist, start, base: 3, step: 1 + Math.floor(rand() * 300) });
+        const got = L.hammingScan(q, db.data, 600, bits, { k, maxDist, start, base: 3, step: 1 + Math.floor(rand() * 300), dense });
         const want = naiveScan(q, db.data, bits, start, 600, 3, k, maxDist, null);
-        expect(Array.from(got.positions), `bits ${bits} long k ${k}`).toEqual(want.map((w) => w.pos));
+        expect(Array.from(got.positions), `bits ${bits} long k ${k} dense ${dense}`).toEqual(want.map((w) => w.pos));
         expect(Array.from(got.distances)).toEqual(want.map((w) => w.d));
+        const step = rand() < 0.5 ? 0 : 4096 + Math.floor(rand() * 900);
+        const g2 = L.hammingScan(mq, many.data, 5000, bits, { k, maxDist, start, base: 7, step, dense });
+        const w2 = naiveScan(mq, many.data, bits, start, 5000, 7, k, maxDist, null);
+        expect(Array.from(g2.positions), `bits ${bits} 5000 items k ${k} dense ${dense} step ${step}`).toEqual(w2.map((w) => w.pos));
+        expect(Array.from(g2.distances)).toEqual(w2.map((w) => w.d));
       }
     }
   });
