@@ -36,6 +36,14 @@ class LargeArray {
   }
   LargeArray(const LargeArray&) = delete;
   LargeArray& operator=(const LargeArray&) = delete;
+  // Takes a mapping of `bytes` (from mmap) holding count elements; it is unmapped when released.
+  static LargeArray from_mapping(void* p, size_t count, size_t bytes) {
+    LargeArray a;
+    a.data_ = static_cast<T*>(p);
+    a.count_ = count;
+    a.bytes_ = bytes;
+    return a;
+  }
 
   T* data() { return data_; }
   const T* data() const { return data_; }

@@ -1,6 +1,7 @@
 #include "index/hamming_index.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/codes.h"
 #include "core/thread_pool.h"
@@ -130,6 +132,57 @@ bool HammingIndex::locate(int64_t id, Found* out) {
   return true;
 }
 
+bool HammingIndex::adopt_stored_map() {
+  StoredMap stored = std::exchange(stored_map_, StoredMap{});
+  // The map covers the file's items at their file positions, which are their locations as long as
+  // the file's chunks are the index's first chunks, unchanged (until the map is first used only
+  // automatic-id adds, which append chunks, can have happened).
+  int64_t file_items = 0;
+  for (size_t slot = 0; slot < chunks_.size(); ++slot) {
+    const ChunkView& v = chunks_[slot];
+    if (!v.data || v.auto_count >= v.count) continue;
+    if (v.data->serial != slot || v.auto_count != 0 || v.dead || file_items != static_cast<int64_t>(slot) * kChunkItems)
+      return false;
+    file_items += v.count;
+  }
+  if (file_items != mapped_items_) return false;
+  // Both checks read every page of the map and of the ids: have the kernel map them in one go
+  // (advisory; MADV_POPULATE_READ is Linux 5.14+) rather than one fault per few pages.
+  if (stored.file_backed) madvise(stored.slots.data(), stored.capacity * 8, MADV_POPULATE_READ);
+  if (!IdMap::check_stored(stored.slots.data(), stored.capacity, file_items))
+    fail("ERR_ASCMH_INDEX_CORRUPT", "the id map stored in the file is damaged");
+  map_.adopt(std::move(stored.slots), stored.capacity, file_items, stored.file_backed);
+  // Every id must be found at its own position: this also refuses an id stored twice.
+  std::atomic<bool> mismatch{false};
+  std::atomic<int64_t> largest{INT64_MIN};
+  ThreadPool::instance().parallel_for(file_items, 1 << 16, [&](int64_t p0, int64_t p1) {
+    constexpr int64_t kBatch = 64;
+    int64_t ids[kBatch];
+    uint64_t at[kBatch];
+    int64_t most = INT64_MIN;
+    for (int64_t p = p0; p < p1 && !mismatch.load(std::memory_order_relaxed); p += kBatch) {
+      const int64_t n = std::min(kBatch, p1 - p);
+      for (int64_t j = 0; j < n; ++j) {
+        at[j] = static_cast<uint64_t>(p + j);
+        ids[j] = chunks_[static_cast<size_t>((p + j) >> kChunkBits)].ids->data()[(p + j) & (kChunkItems - 1)];
+        most = std::max(most, ids[j]);
+      }
+      if (!map_.finds_at(ids, at, static_cast<size_t>(n))) mismatch = true;
+    }
+    for (int64_t seen = largest.load(); most > seen && !largest.compare_exchange_weak(seen, most);) {
+    }
+  });
+  if (mismatch) {
+    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
+    fail("ERR_ASCMH_INDEX_CORRUPT", "the id map stored in the file does not match its ids (or an id occurs more than once)");
+  }
+  if (file_items > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX)) {
+    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
+    fail("ERR_ASCMH_INDEX_CORRUPT", "the next automatic id " + std::to_string(next_auto_) + " is already taken");
+  }
+  return true;
+}
+
 void HammingIndex::ensure_map() {
   if (map_valid_) return;
   // Ids in a mapped file are checked the first time they are read.
@@ -139,6 +192,20 @@ void HammingIndex::ensure_map() {
       if (v.data && v.data->check && v.data->file_ids) v.data->check->verify_ids(v.data->file_ids, v.data->file_first, v.count);
     }
   });
+  if (!stored_map_error_.empty()) fail("ERR_ASCMH_INDEX_CORRUPT", stored_map_error_);
+  if (stored_map_.capacity > 0) {
+    bool adopted;
+    try {
+      adopted = adopt_stored_map();
+    } catch (const CodedError& e) {
+      if (e.code() == "ERR_ASCMH_INDEX_CORRUPT") stored_map_error_ = e.what();
+      throw;
+    }
+    if (adopted) {
+      map_valid_ = true;
+      return;
+    }
+  }
   std::atomic<int64_t> largest{INT64_MIN};
   map_.rebuild(mapped_items_, [&](auto&& add) {  // runs on several threads at once
     int64_t most = INT64_MIN;
@@ -418,7 +485,27 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
       }
     }
   };
-  Cursor codes_at, ids_at;
+  // With stored ids the file also stores the id map over its positions, so opening it needs no
+  // rebuild: the ids in file order (checked first where they come from a mapped file), then the map.
+  LargeArray<int64_t> ordered;
+  IdMap file_map([&ordered](uint64_t l) { return ordered[static_cast<size_t>(l)]; });
+  if (content.ids_stored) {
+    ordered = LargeArray<int64_t>(static_cast<size_t>(s->live));
+    int64_t p = 0;
+    for (const ChunkView& v : s->chunks) {
+      if (!v.data) continue;
+      if (v.data->check && v.data->file_ids && v.auto_count < v.count)
+        v.data->check->verify_ids(v.data->file_ids, v.data->file_first + v.auto_count, v.count - v.auto_count);
+      for (int64_t i = 0; i < v.count; ++i)
+        if (!v.is_dead(i)) ordered[static_cast<size_t>(p++)] = v.id(i);
+    }
+    file_map.rebuild(s->live, [&](auto&& add) {
+      for (int64_t q = 0; q < s->live; ++q) add(ordered[static_cast<size_t>(q)], static_cast<uint64_t>(q));
+    });
+    content.map_slots = file_map.slots();
+    content.map_capacity = file_map.capacity();
+  }
+  Cursor codes_at;
   write_index_file(
       path, content,
       [&](int64_t, int64_t n, uint64_t* out) {
@@ -428,12 +515,7 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
                       static_cast<size_t>(words_) * 8);
         }
       },
-      [&](int64_t, int64_t n, int64_t* out) {
-        for (int64_t i = 0; i < n; ++i, ++ids_at.local) {
-          advance(ids_at);
-          out[i] = s->chunks[ids_at.slot].id(ids_at.local);
-        }
-      });
+      [&](int64_t first, int64_t n, int64_t* out) { std::copy(ordered.data() + first, ordered.data() + first + n, out); });
 }
 
 namespace {
@@ -518,12 +600,14 @@ std::unique_ptr<HammingIndex> HammingIndex::load(const std::string& path, uint64
   }
   if (info.version == 1 && v1_sum.value() != info.v1_payload_sum)
     throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": data checksum mismatch");
-  if (info.version == 2) {
+  if (info.version >= 2) {
     // A whole read checks the rest too: the padding between sections and the checksum table.
     const uint64_t codes_end = info.codes_offset + static_cast<uint64_t>(info.count) * info.words * 8;
     const uint64_t ids_end = info.ids_stored ? info.ids_offset + static_cast<uint64_t>(info.count) * 8 : codes_end;
-    const std::pair<uint64_t, uint64_t> gaps[2] = {{codes_end, info.ids_stored ? info.ids_offset : codes_end},
-                                                   {ids_end, info.sums_offset}};
+    const uint64_t map_end = info.map_stored ? info.map_offset + info.map_capacity * 8 : ids_end;
+    const std::pair<uint64_t, uint64_t> gaps[3] = {{codes_end, info.ids_stored ? info.ids_offset : codes_end},
+                                                   {ids_end, info.map_stored ? info.map_offset : ids_end},
+                                                   {map_end, info.sums_offset}};
     std::vector<uint8_t> gap;
     for (const auto& g : gaps) {
       gap.resize(static_cast<size_t>(g.second - g.first));
@@ -536,6 +620,12 @@ std::unique_ptr<HammingIndex> HammingIndex::load(const std::string& path, uint64
       throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " ended early");
     if (Checksum64::of(table.data(), table.size() - 1) != table.back())
       throw CodedError("ERR_ASCMH_INDEX_CORRUPT", path + ": block checksum table mismatch");
+  }
+  if (info.map_stored) {
+    x.stored_map_.slots = LargeArray<uint64_t>(static_cast<size_t>(info.map_capacity));
+    x.stored_map_.capacity = info.map_capacity;
+    if (!read_at(f.fd, x.stored_map_.slots.data(), static_cast<size_t>(info.map_capacity) * 8, info.map_offset, path))
+      throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " ended early");
   }
   x.live_ = info.count;
   x.next_auto_ = info.next_auto;
@@ -589,6 +679,13 @@ std::unique_ptr<HammingIndex> HammingIndex::open_mapped(const std::string& path,
     x.chunks_.push_back(v);
     x.slot_of_serial_.push_back(static_cast<int64_t>(x.chunks_.size() - 1));
     x.id_sources_.push_back({v.first_id, v.auto_count, v.ids});
+  }
+  if (info.map_stored) {
+    const uint64_t bytes = (info.map_capacity * 8 + 4095) / 4096 * 4096;
+    x.stored_map_.slots = LargeArray<uint64_t>::from_mapping(m.file->map_private(info.map_offset, bytes),
+                                                            static_cast<size_t>(info.map_capacity), static_cast<size_t>(bytes));
+    x.stored_map_.capacity = info.map_capacity;
+    x.stored_map_.file_backed = true;
   }
   x.live_ = info.count;
   x.next_auto_ = info.next_auto;

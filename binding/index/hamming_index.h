@@ -5,6 +5,7 @@
 // pages); automatic ids take no memory; explicit ids take 8 bytes per code plus at most 16 in the
 // map, which is built on first need (get, remove, an explicit add) and kept up to date after that;
 // remove and get cost O(ids) (plus copying a touched chunk's mask while a search still holds it).
+// A file stores the map over its positions, so after an open the first remove only checks it.
 // Writers are serialised by a mutex; a search takes the current Snapshot and is never disturbed.
 #pragma once
 #include <cstdint>
@@ -36,11 +37,13 @@ class HammingIndex {
   bool get(int64_t id, uint64_t* code_out);
   int64_t next_automatic_id() const;
 
-  // Writes a version 2 file (temporary file, fsync, rename); covered_seq is for the durable index.
+  // Writes a version 3 file (temporary file, fsync, rename) with an id map over its positions when
+  // it stores ids; covered_seq is for the durable index.
   void save(const std::string& path, uint64_t covered_seq = 0) const;
-  // Reads a whole file (version 1 or 2) into memory, checking everything.
+  // Reads a whole file (version 1, 2 or 3) into memory, checking everything.
   static std::unique_ptr<HammingIndex> load(const std::string& path, uint64_t* covered_seq = nullptr);
-  // Maps a version 2 file (version 1 files are loaded); blocks are checked on first use.
+  // Maps a version 2 or 3 file (version 1 files are loaded); blocks are checked on first use, and a
+  // stored id map (mapped privately: a remove copies only the pages it writes) before its first use.
   static std::unique_ptr<HammingIndex> open_mapped(const std::string& path, uint64_t* covered_seq = nullptr);
 
   // Memory the index holds beyond mapped files: touched code and id pages, masks and the id map.
@@ -88,6 +91,15 @@ class HammingIndex {
   int64_t mapped_items_ = 0;             // items held by ids outside auto prefixes
   IdMap map_;
   bool map_valid_ = false;
+  // The id map read or mapped from the file, adopted (after checks) at the first use of the map.
+  struct StoredMap {
+    LargeArray<uint64_t> slots;
+    uint64_t capacity = 0;
+    bool file_backed = false;
+  } stored_map_;
+  // Why the stored map was refused: every later use of the map fails the same way.
+  std::string stored_map_error_;
+  bool adopt_stored_map();
 };
 
 }  // namespace ascmh

@@ -1,6 +1,7 @@
 #include "index/id_map.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "core/thread_pool.h"
@@ -21,6 +22,26 @@ size_t IdMap::probe(int64_t id, uint64_t h) const {
 uint64_t IdMap::find(int64_t id) const {
   const size_t i = probe(id, hash(id));
   return i == capacity_ ? kNoLocation : location_of(slots_[i]);
+}
+
+bool IdMap::finds_at(const int64_t* ids, const uint64_t* locations, size_t n) const {
+  if (capacity_ == 0) return n == 0;
+  for (size_t j = 0; j < n; ++j) __builtin_prefetch(&slots_[home(hash(ids[j]))]);
+  for (size_t j = 0; j < n; ++j) {
+    const uint64_t h = hash(ids[j]), print = fingerprint(h);
+    // find() returns the first slot of the probe run with this fingerprint and this id: it must
+    // be the one holding the expected location.
+    bool found = false;
+    for (size_t i = home(h), seen = 0; seen < capacity_ && !found; ++seen, i = i + 1 == capacity_ ? 0 : i + 1) {
+      const uint64_t s = slots_[i];
+      if (s == kEmpty) return false;
+      if (s == kErased || (s & 0xFFFF000000000000ull) != print) continue;
+      if (location_of(s) == locations[j]) found = true;
+      else if (id_at_(location_of(s)) == ids[j]) return false;
+    }
+    if (!found) return false;
+  }
+  return true;
 }
 
 void IdMap::place(uint64_t h, uint64_t location, const int64_t* check_id) {
@@ -62,6 +83,7 @@ bool IdMap::erase(int64_t id) {
 }
 
 void IdMap::allocate(int64_t count, double load) {
+  file_backed_ = false;
   capacity_ = std::max<size_t>(16, static_cast<size_t>(std::ceil(static_cast<double>(count) / load)));
   slots_ = LargeArray<uint64_t>(capacity_);
   // The kernel zeroes fresh pages at first touch, slowly on these VMs (a third of a 10M-id build):
@@ -75,6 +97,37 @@ void IdMap::allocate(int64_t count, double load) {
           slots_[i] = kEmpty;
     });
   used_ = erased_ = 0;
+}
+
+void IdMap::adopt(LargeArray<uint64_t> slots, size_t capacity, int64_t used, bool file_backed) {
+  slots_ = std::move(slots);
+  capacity_ = capacity;
+  used_ = used;
+  erased_ = 0;
+  duplicate_ = false;
+  file_backed_ = file_backed;
+}
+
+bool IdMap::check_stored(const uint64_t* slots, size_t capacity, int64_t count) {
+  if (capacity == 0 || static_cast<uint64_t>(count) >= capacity) return false;
+  constexpr int64_t kPiece = int64_t(1) << 20;
+  const int64_t pieces = static_cast<int64_t>((capacity + kPiece - 1) / kPiece);
+  std::atomic<int64_t> used{0};
+  std::atomic<bool> bad{false};
+  ThreadPool::instance().parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+    // Branch-free: about half the slots are empty, at random.
+    int64_t n = 0;
+    uint64_t wrong = 0;
+    for (size_t i = static_cast<size_t>(p0 * kPiece); i < std::min(capacity, static_cast<size_t>(p1 * kPiece)); ++i) {
+      const uint64_t s = slots[i];
+      // Erased slots are never written to a file; a location must name an item.
+      n += s != kEmpty;
+      wrong |= static_cast<uint64_t>(s != kEmpty) & static_cast<uint64_t>(s == kErased || location_of(s) >= static_cast<uint64_t>(count));
+    }
+    if (wrong) bad = true;
+    used += n;
+  });
+  return !bad && used == count;
 }
 
 void IdMap::grow_for(int64_t count) {

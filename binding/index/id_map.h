@@ -22,6 +22,9 @@ class IdMap {
   explicit IdMap(IdAt id_at) : id_at_(std::move(id_at)) {}
 
   uint64_t find(int64_t id) const;  // kNoLocation if absent
+  // Whether find(ids[j]) == locations[j] for all j < n, without reading ids back except on a
+  // fingerprint collision; the home slots of the n ids are fetched ahead (random accesses overlap).
+  bool finds_at(const int64_t* ids, const uint64_t* locations, size_t n) const;
   // id must be absent.
   void insert(int64_t id, uint64_t location);
   // Changes the location of a present id.
@@ -61,7 +64,19 @@ class IdMap {
   // Whether the last rebuild met an id twice (content from a file; add() never does this).
   bool duplicate_found() const { return duplicate_; }
   int64_t size() const { return used_; }
-  uint64_t bytes() const { return slots_.size() * sizeof(uint64_t); }
+  uint64_t bytes() const { return file_backed_ ? 0 : slots_.size() * sizeof(uint64_t); }
+
+  // The slots as an index file stores them (capacity() words; locations are file positions when
+  // the map was built over them).
+  const uint64_t* slots() const { return slots_.data(); }
+  size_t capacity() const { return capacity_; }
+  // Takes slots read or mapped from a file (file_backed: a private mapping of it, whose untouched
+  // pages cost no memory) once check_stored() accepted them, holding `used` ids.
+  void adopt(LargeArray<uint64_t> slots, size_t capacity, int64_t used, bool file_backed);
+  // Whether `slots` (from a file, so any bit pattern) can be adopted for `count` ids at locations
+  // [0, count): every slot empty or holding a location below count, exactly count of them used,
+  // and at least one empty (so probes end). Scans on every pool thread.
+  static bool check_stored(const uint64_t* slots, size_t capacity, int64_t count);
 
  private:
   // Slots are random accesses: a batch is hashed and its slots prefetched, then placed.
@@ -108,7 +123,7 @@ class IdMap {
   LargeArray<uint64_t> slots_;
   size_t capacity_ = 0;
   int64_t used_ = 0, erased_ = 0;
-  bool duplicate_ = false;
+  bool duplicate_ = false, file_backed_ = false;
 };
 
 }  // namespace ascmh

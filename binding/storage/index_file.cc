@@ -77,7 +77,7 @@ IndexFileInfo read_index_header(int fd, uint64_t size, const std::string& path) 
     info.version = field<uint32_t>(h, 8);
     if (info.version != 1)
       throw CodedError("ERR_ASCMH_INDEX_VERSION", path + " has format version " + std::to_string(info.version) +
-                                                    ", this build reads versions 1 and 2");
+                                                    ", this build reads versions 1 to 3");
     const uint32_t bits = field<uint32_t>(h, 12);
     const uint64_t count = field<uint64_t>(h, 16);
     if (bits < 1 || bits > 1024 || count > kMaxCount) corrupt(path, "header values out of range");
@@ -98,9 +98,9 @@ IndexFileInfo read_index_header(int fd, uint64_t size, const std::string& path) 
     if (got < kV2Header) throw CodedError("ERR_ASCMH_INDEX_TRUNCATED", path + " is truncated (incomplete header)");
     if (field<uint64_t>(h, kV2Header - 8) != header_sum_v2(h)) corrupt(path, "header checksum mismatch");
     info.version = field<uint32_t>(h, 8);
-    if (info.version != kIndexFileVersion)
+    if (info.version != 2 && info.version != 3)
       throw CodedError("ERR_ASCMH_INDEX_VERSION", path + " has format version " + std::to_string(info.version) +
-                                                    ", this build reads versions 1 and 2");
+                                                    ", this build reads versions 1 to 3");
     const uint32_t bits = field<uint32_t>(h, 12);
     const uint64_t count = field<uint64_t>(h, 16);
     if (bits < 1 || bits > 1024 || count > kMaxCount) corrupt(path, "header values out of range");
@@ -109,8 +109,11 @@ IndexFileInfo read_index_header(int fd, uint64_t size, const std::string& path) 
     info.count = static_cast<int64_t>(count);
     info.next_auto = field<int64_t>(h, 24);
     const uint64_t flags = field<uint64_t>(h, 32);
-    if (flags > 1) corrupt(path, "unknown flags");
+    if (flags > (info.version == 3 ? 3u : 1u)) corrupt(path, "unknown flags");
     info.ids_stored = flags & 1;
+    info.map_stored = flags & 2;
+    // Version 3 stores the id map exactly when it stores ids.
+    if (info.version == 3 && info.map_stored != info.ids_stored) corrupt(path, "the id map flag does not match the ids flag");
     info.first_id = field<int64_t>(h, 40);
     info.block_items = field<int64_t>(h, 48);
     info.blocks = field<int64_t>(h, 56);
@@ -119,13 +122,21 @@ IndexFileInfo read_index_header(int fd, uint64_t size, const std::string& path) 
     info.sums_offset = field<uint64_t>(h, 80);
     info.file_bytes = field<uint64_t>(h, 88);
     info.covered_seq = field<uint64_t>(h, 96);
+    info.map_offset = field<uint64_t>(h, 104);
+    info.map_capacity = field<uint64_t>(h, 112);
     const uint64_t code_bytes = count * info.words * 8, id_bytes = info.ids_stored ? count * 8 : 0;
+    const uint64_t data_end = info.ids_stored ? info.ids_offset + id_bytes : info.codes_offset + code_bytes;
+    // The map holds count ids at most 0.7 full, and a bounded number of empty slots.
+    if (info.map_stored ? info.map_capacity <= count || info.map_capacity > 4 * count + 64 || info.map_offset != round_up(data_end, kPage)
+                        : info.map_capacity != 0 || info.map_offset != 0)
+      corrupt(path, "id map layout out of range");
+    const uint64_t before_sums = info.map_stored ? info.map_offset + info.map_capacity * 8 : data_end;
     if (info.block_items != block_items_for(info.words) ||
         info.blocks != static_cast<int64_t>((count + info.block_items - 1) / info.block_items))
       corrupt(path, "block layout out of range");
     if (info.codes_offset != kV2Header ||
         info.ids_offset != (info.ids_stored ? round_up(info.codes_offset + code_bytes, kPage) : 0) ||
-        info.sums_offset != round_up(info.ids_stored ? info.ids_offset + id_bytes : info.codes_offset + code_bytes, kPage) ||
+        info.sums_offset != round_up(before_sums, kPage) ||
         info.file_bytes != info.sums_offset + (static_cast<uint64_t>(info.blocks) * (info.ids_stored ? 2 : 1) + 1) * 8)
       corrupt(path, "section offsets do not match the header");
     if (size < info.file_bytes)
@@ -192,7 +203,7 @@ MappedIndexFile map_index_file(const std::string& path) {
     throw;
   }
   ::close(fd);
-  if (info.version != kIndexFileVersion)
+  if (info.version == 1)
     throw CodedError("ERR_ASCMH_INDEX_VERSION", path + " is a version 1 file, which is read whole (load), not mapped");
   const uint8_t* base = out.file->data();
   const size_t table = static_cast<size_t>(info.blocks * (info.ids_stored ? 2 : 1));
@@ -213,7 +224,10 @@ void write_index_file(const std::string& path, const IndexFileContent& c, const 
   const int64_t blocks = (c.count + block_items - 1) / block_items;
   const uint64_t code_bytes = static_cast<uint64_t>(c.count) * words * 8, id_bytes = c.ids_stored ? c.count * 8 : 0;
   const uint64_t ids_offset = c.ids_stored ? round_up(kV2Header + code_bytes, kPage) : 0;
-  const uint64_t sums_offset = round_up(c.ids_stored ? ids_offset + id_bytes : kV2Header + code_bytes, kPage);
+  const uint64_t data_end = c.ids_stored ? ids_offset + id_bytes : kV2Header + code_bytes;
+  const uint64_t map_offset = c.ids_stored ? round_up(data_end, kPage) : 0;
+  const uint64_t map_capacity = c.ids_stored ? c.map_capacity : 0;
+  const uint64_t sums_offset = round_up(c.ids_stored ? map_offset + map_capacity * 8 : data_end, kPage);
   std::vector<uint64_t> sums(static_cast<size_t>(blocks * (c.ids_stored ? 2 : 1)));
   ReplacementFile out(path);
   unsigned char h[kV2Header] = {};
@@ -245,6 +259,13 @@ void write_index_file(const std::string& path, const IndexFileContent& c, const 
       out.write(id_buffer.data(), static_cast<size_t>(n * 8));
     }
     at = ids_offset + id_bytes;
+    pad_to(at, map_offset);
+    for (uint64_t done = 0; done < map_capacity;) {
+      const uint64_t n = std::min<uint64_t>(map_capacity - done, uint64_t(1) << 17);
+      out.write(c.map_slots + done, static_cast<size_t>(n * 8));
+      done += n;
+    }
+    at = map_offset + map_capacity * 8;
   }
   pad_to(at, sums_offset);
   const uint64_t table_sum = Checksum64::of(sums.data(), sums.size());
@@ -255,7 +276,7 @@ void write_index_file(const std::string& path, const IndexFileContent& c, const 
   put<uint32_t>(h, 12, static_cast<uint32_t>(c.bits));
   put<uint64_t>(h, 16, static_cast<uint64_t>(c.count));
   put<int64_t>(h, 24, c.next_auto);
-  put<uint64_t>(h, 32, c.ids_stored ? 1 : 0);
+  put<uint64_t>(h, 32, c.ids_stored ? 3 : 0);
   put<int64_t>(h, 40, c.ids_stored ? 0 : c.first_id);
   put<int64_t>(h, 48, block_items);
   put<int64_t>(h, 56, blocks);
@@ -264,6 +285,8 @@ void write_index_file(const std::string& path, const IndexFileContent& c, const 
   put<uint64_t>(h, 80, sums_offset);
   put<uint64_t>(h, 88, sums_offset + (sums.size() + 1) * 8);
   put<uint64_t>(h, 96, c.covered_seq);
+  put<uint64_t>(h, 104, map_offset);
+  put<uint64_t>(h, 112, map_capacity);
   put<uint64_t>(h, kV2Header - 8, header_sum_v2(h));
   out.write_at(h, kV2Header, 0);
   out.commit();

@@ -24,16 +24,25 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
     const int e = errno;
-    ::close(fd);
-    if (p == MAP_FAILED) io_error("cannot map", path, e);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      io_error("cannot map", path, e);
+    }
     data_ = static_cast<const uint8_t*>(p);
-  } else {
-    ::close(fd);
   }
+  fd_ = fd;
 }
 
 MappedFile::~MappedFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void* MappedFile::map_private(uint64_t offset, uint64_t bytes) const {
+  if (bytes == 0 || offset + bytes > size_ || offset % 4096) io_error("cannot map a range of", path_, EINVAL);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, static_cast<off_t>(offset));
+  if (p == MAP_FAILED) io_error("cannot map", path_, errno);
+  return p;
 }
 
 }  // namespace ascmh
