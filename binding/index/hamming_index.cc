@@ -486,26 +486,46 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
     }
   };
   // With stored ids the file also stores the id map over its positions, so opening it needs no
-  // rebuild: the ids in file order (checked first where they come from a mapped file), then the map.
-  LargeArray<int64_t> ordered;
-  IdMap file_map([&ordered](uint64_t l) { return ordered[static_cast<size_t>(l)]; });
-  if (content.ids_stored) {
-    ordered = LargeArray<int64_t>(static_cast<size_t>(s->live));
-    int64_t p = 0;
-    for (const ChunkView& v : s->chunks) {
-      if (!v.data) continue;
-      if (v.data->check && v.data->file_ids && v.auto_count < v.count)
-        v.data->check->verify_ids(v.data->file_ids, v.data->file_first + v.auto_count, v.count - v.auto_count);
-      for (int64_t i = 0; i < v.count; ++i)
-        if (!v.is_dead(i)) ordered[static_cast<size_t>(p++)] = v.id(i);
+  // rebuild. The map reads an id back only on a fingerprint collision (rare): position -> chunk by
+  // a search over the chunks' first positions, then the live item of that rank in the chunk.
+  std::vector<int64_t> chunk_start(s->chunks.size() + 1, 0);
+  for (size_t slot = 0; slot < s->chunks.size(); ++slot) {
+    const ChunkView& v = s->chunks[slot];
+    int64_t live = 0;
+    if (v.data) {
+      if (!v.dead) live = v.count;
+      else
+        for (int64_t i = 0; i < v.count; ++i) live += !v.is_dead(i);
     }
-    file_map.rebuild(s->live, [&](auto&& add) {
-      for (int64_t q = 0; q < s->live; ++q) add(ordered[static_cast<size_t>(q)], static_cast<uint64_t>(q));
+    chunk_start[slot + 1] = chunk_start[slot] + live;
+  }
+  auto id_at_position = [&](uint64_t q) -> int64_t {
+    const size_t slot = static_cast<size_t>(
+        std::upper_bound(chunk_start.begin(), chunk_start.end(), static_cast<int64_t>(q)) - chunk_start.begin() - 1);
+    const ChunkView& v = s->chunks[slot];
+    int64_t rank = static_cast<int64_t>(q) - chunk_start[slot], i = 0;
+    if (v.dead)
+      for (;; ++i)
+        if (!v.is_dead(i) && rank-- == 0) break;
+    return v.id(v.dead ? i : rank);
+  };
+  IdMap file_map(id_at_position);
+  if (content.ids_stored) {
+    for (const ChunkView& v : s->chunks)
+      if (v.data && v.data->check && v.data->file_ids && v.auto_count < v.count)
+        v.data->check->verify_ids(v.data->file_ids, v.data->file_first + v.auto_count, v.count - v.auto_count);
+    file_map.rebuild(s->live, [&](auto&& add) {  // on every pool thread
+      uint64_t q = 0;
+      for (const ChunkView& v : s->chunks) {
+        if (!v.data) continue;
+        for (int64_t i = 0; i < v.count; ++i)
+          if (!v.is_dead(i)) add(v.id(i), q++);
+      }
     });
     content.map_slots = file_map.slots();
     content.map_capacity = file_map.capacity();
   }
-  Cursor codes_at;
+  Cursor codes_at, ids_at;
   write_index_file(
       path, content,
       [&](int64_t, int64_t n, uint64_t* out) {
@@ -515,7 +535,12 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
                       static_cast<size_t>(words_) * 8);
         }
       },
-      [&](int64_t first, int64_t n, int64_t* out) { std::copy(ordered.data() + first, ordered.data() + first + n, out); });
+      [&](int64_t, int64_t n, int64_t* out) {
+        for (int64_t i = 0; i < n; ++i, ++ids_at.local) {
+          advance(ids_at);
+          out[i] = s->chunks[ids_at.slot].id(ids_at.local);
+        }
+      });
 }
 
 namespace {

@@ -254,6 +254,12 @@ ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t
   const int64_t whole = count & ~int64_t(63);
   for (int64_t i0 = 0; i0 < whole; i0 += kBlock) {
     const int64_t block_words = (whole - i0 < kBlock ? whole - i0 : kBlock) / 64;
+    if (!top.settled()) {
+      // A top-k still filling: its cut falls with every offer, which the single pass follows.
+      if (Half) scan_avx512_half(query, db + i0 * stride, 64 * block_words, words, base + i0, top);
+      else scan_avx512<W>(query, db + i0 * stride, 64 * block_words, words, base + i0, top);
+      continue;
+    }
     const __m512i cut = Half ? _mm512_set1_epi32(top.cut()) : _mm512_set1_epi64(top.cut());
     uint64_t nonempty = 0;  // bit w: masks[w] has a hit
     int64_t hits = 0;

@@ -58,6 +58,9 @@ class TopK {
       bounded_ = true;
     }
   }
+  // Whether the cut has stopped falling quickly: a radius search (it never falls), a bounded one,
+  // or k items kept. Until then a scan should offer items one block at a time, not per 4096.
+  bool settled() const { return k_ == kUnlimited || bounded_ || total_ >= k_; }
   // False when a bound set by limit_cut() may have hidden items of the answer.
   bool complete() const { return !bounded_ || total_ >= k_; }
 
