@@ -1,6 +1,7 @@
 // Exact Hamming search: this library's HammingIndex against FAISS IndexBinaryFlat in the same run.
 //   node --expose-gc bench/search.mjs [--n 10000000] [--bits 64,128,256] [--queries 100] [--threads 1] [--repeats 5]
 //   node --expose-gc bench/search.mjs --quick          (N = 1M, fewer repeats)
+//   node --expose-gc bench/search.mjs --kernel avx2    (a lesser kernel this CPU also runs: avx2, popcnt, generic)
 // Reports ns per (query, item) pair for top-10, top-1000 and a radius search (and ns per result
 // for the radius search beyond the scan), the kernel that ran, the CPU and the kernel version.
 // FAISS is measured when `python3 -c "import faiss"` works (the PyPI faiss-cpu wheel).
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HammingIndex } from '../dist/index.js';
+import { native } from '../dist/core/native.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,6 +23,8 @@ const BITS = String(arg('bits', '64,128,256')).split(',').map(Number);
 const NQ = Number(arg('queries', 100));
 const THREADS = Number(arg('threads', 1));
 const REPEATS = Number(arg('repeats', quick ? 3 : 5));
+const KERNEL = arg('kernel', null);
+if (KERNEL && !native._setHammingKernel(KERNEL)) throw new Error(`this CPU has no ${KERNEL} kernel`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Between repeats the event loop turns and (with --expose-gc) a collection runs, as between the
 // requests of a server: result buffers JS dropped go back to the addon's pool, so a repeat
