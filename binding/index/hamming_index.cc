@@ -113,6 +113,17 @@ void HammingIndex::rebuild_auto_ranges() {
 }
 
 bool HammingIndex::locate(int64_t id, Found* out) {
+  if (locate_auto(id, out)) return true;
+  if (mapped_items_ == 0) return false;
+  ensure_map();
+  const uint64_t l = map_.find(id);
+  if (l == IdMap::kNoLocation) return false;
+  const int64_t slot = slot_of_serial_[static_cast<size_t>(l >> kChunkBits)];
+  *out = {static_cast<size_t>(slot), static_cast<int64_t>(l & (kChunkItems - 1))};
+  return true;
+}
+
+bool HammingIndex::locate_auto(int64_t id, Found* out) const {
   auto it = std::upper_bound(auto_ranges_.begin(), auto_ranges_.end(), id,
                              [](int64_t x, const AutoRange& r) { return x < r.first_id; });
   if (it != auto_ranges_.begin()) {
@@ -123,13 +134,7 @@ bool HammingIndex::locate(int64_t id, Found* out) {
       return true;
     }
   }
-  if (mapped_items_ == 0) return false;
-  ensure_map();
-  const uint64_t l = map_.find(id);
-  if (l == IdMap::kNoLocation) return false;
-  const int64_t slot = slot_of_serial_[static_cast<size_t>(l >> kChunkBits)];
-  *out = {static_cast<size_t>(slot), static_cast<int64_t>(l & (kChunkItems - 1))};
-  return true;
+  return false;
 }
 
 bool HammingIndex::adopt_stored_map() {
@@ -172,13 +177,14 @@ bool HammingIndex::adopt_stored_map() {
     for (int64_t seen = largest.load(); most > seen && !largest.compare_exchange_weak(seen, most);) {
     }
   });
-  if (mismatch) {
-    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
-    fail("ERR_ASCMH_INDEX_CORRUPT", "the id map stored in the file does not match its ids (or an id occurs more than once)");
-  }
-  if (file_items > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX)) {
-    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
-    fail("ERR_ASCMH_INDEX_CORRUPT", "the next automatic id " + std::to_string(next_auto_) + " is already taken");
+  std::string refused;
+  if (mismatch)
+    refused = "the id map stored in the file does not match its ids (or an id occurs more than once)";
+  else if (file_items > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
+    refused = "the next automatic id " + std::to_string(next_auto_) + " is already taken";
+  if (!refused.empty()) {
+    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });  // the adopted slots are not to be used
+    fail("ERR_ASCMH_INDEX_CORRUPT", refused);
   }
   return true;
 }
@@ -206,8 +212,18 @@ void HammingIndex::ensure_map() {
       return;
     }
   }
+  const int64_t largest = build_map(mapped_items_);
+  // What add() guarantees, checked for content that came from a file (checksums can be forged).
+  if (map_.duplicate_found())
+    fail("ERR_ASCMH_INDEX_CORRUPT", "an id occurs more than once in the index's file");
+  if (map_.size() > 0 && largest >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
+    fail("ERR_ASCMH_INDEX_CORRUPT", "the next automatic id " + std::to_string(next_auto_) + " is already taken");
+  map_valid_ = true;
+}
+
+int64_t HammingIndex::build_map(int64_t room) {
   std::atomic<int64_t> largest{INT64_MIN};
-  map_.rebuild(mapped_items_, [&](auto&& add) {  // runs on several threads at once
+  map_.rebuild(std::max(room, mapped_items_), [&](auto&& add) {  // runs on several threads at once
     int64_t most = INT64_MIN;
     for (size_t slot = 0; slot < chunks_.size(); ++slot) {
       const ChunkView& v = chunks_[slot];
@@ -222,12 +238,7 @@ void HammingIndex::ensure_map() {
     for (int64_t seen = largest.load(); most > seen && !largest.compare_exchange_weak(seen, most);) {
     }
   });
-  // What add() guarantees, checked for content that came from a file (checksums can be forged).
-  if (map_.duplicate_found())
-    fail("ERR_ASCMH_INDEX_CORRUPT", "an id occurs more than once in the index's file");
-  if (map_.size() > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
-    fail("ERR_ASCMH_INDEX_CORRUPT", "the next automatic id " + std::to_string(next_auto_) + " is already taken");
-  map_valid_ = true;
+  return largest.load();
 }
 
 void HammingIndex::check_new_ids(const int64_t* ids, int64_t count) {
@@ -246,25 +257,63 @@ void HammingIndex::check_new_ids_locked(const int64_t* ids, int64_t count) {
     if (locate(ids[i], &f)) fail("ERR_ASCMH_DUPLICATE_ID", "id " + std::to_string(ids[i]) + " is already in the index");
 }
 
+namespace {
+// Thrown inside add() when the id map meets an id twice; add() rolls back, then reports which.
+struct DuplicateInAdd {};
+}  // namespace
+
+void HammingIndex::reserve_map(int64_t extra) {
+  // Grown from the chunks (sequential reads, every pool thread) rather than from the map's own
+  // slots, which would read each id back at random.
+  if (!map_.has_room(map_.size() + extra)) build_map(map_.size() + extra + (map_.size() + extra) / 10);
+}
+
 void HammingIndex::add(const uint8_t* bytes, int64_t count, const int64_t* ids) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (count == 0) return;
+  try {
+    add_locked(bytes, count, ids);
+  } catch (const DuplicateInAdd&) {
+    // The state is restored: the sorting check names the id and says where the other one is.
+    check_new_ids_locked(ids, count);
+    fail("ERR_ASCMH_DUPLICATE_ID", "an id of the batch is repeated or already in the index");
+  }
+}
+
+void HammingIndex::add_locked(const uint8_t* bytes, int64_t count, const int64_t* ids) {
   int64_t next_auto = next_auto_;
   // Ids that came from a file are checked (distinct, below the next automatic id) before the
-  // first add relies on them.
-  if (mapped_items_ > 0) ensure_map();
+  // first add relies on them. Explicit ids are checked against each other and the index by the
+  // map as they go in (one probe each), and against the automatic ranges here.
+  if (mapped_items_ > 0 || ids) ensure_map();
   if (ids) {
-    check_new_ids_locked(ids, count);
+    Found f;
+    if (!auto_ranges_.empty())
+      for (int64_t i = 0; i < count; ++i)
+        if (locate_auto(ids[i], &f)) throw DuplicateInAdd{};  // nothing changed yet
     for (int64_t i = 0; i < count; ++i)
       if (ids[i] >= next_auto) next_auto = ids[i] == INT64_MAX ? ids[i] : ids[i] + 1;
   } else if (next_auto > INT64_MAX - count) {
     fail("ERR_ASCMH_ID_RANGE", "automatic ids would overflow int64");
   }
-  // Nothing is published until the whole batch is in; a failure (allocation) restores the state.
+  // Nothing is published until the whole batch is in; a failure (allocation, a repeated id)
+  // restores the state.
   const std::vector<ChunkView> before = chunks_;
   const size_t serials = id_sources_.size();
   const int64_t mapped_before = mapped_items_;
-  std::vector<int64_t> inserted;
+  struct Inserted {
+    size_t slot;
+    int64_t begin, count;
+  };
+  std::vector<Inserted> inserted;
+  auto restore = [&] {
+    chunks_ = before;
+    id_sources_.resize(serials);
+    slot_of_serial_.resize(serials);
+    for (size_t slot = 0; slot < chunks_.size(); ++slot)
+      if (chunks_[slot].data) sync_ids(slot);
+    mapped_items_ = mapped_before;
+  };
   try {
     const size_t stride = static_cast<size_t>(words_) * 8;
     for (int64_t done = 0; done < count;) {
@@ -285,27 +334,29 @@ void HammingIndex::add(const uint8_t* bytes, int64_t count, const int64_t* ids) 
         if (!v.ids) materialize_ids(slot);
         int64_t* out = v.ids->owned.data() + v.count;
         for (int64_t i = 0; i < n; ++i) out[i] = ids ? ids[done + i] : next_auto_++;
-        mapped_items_ += n;
         sync_ids(slot);  // the map reads ids back through id_sources_
-        if (map_valid_) map_.reserve(map_.size() + n);
-        if (map_valid_)
-          for (int64_t i = 0; i < n; ++i) {
-            map_.insert(out[i], location(slot, v.count + i));
-            inserted.push_back(out[i]);
-          }
+        if (map_valid_) {
+          reserve_map(n);  // before mapped_items_ counts the new ones: the chunks hold the map's ids
+          const size_t in = map_.insert_new(out, location(slot, v.count), static_cast<size_t>(n));
+          inserted.push_back({slot, v.count, static_cast<int64_t>(in)});
+          if (in < static_cast<size_t>(n)) throw DuplicateInAdd{};
+        }
+        mapped_items_ += n;
       }
       v.count += n;
       sync_ids(slot);
       done += n;
     }
+  } catch (const DuplicateInAdd&) {
+    for (const Inserted& r : inserted)
+      for (int64_t i = 0; i < r.count; ++i) map_.erase(chunks_[r.slot].ids->owned.data()[r.begin + i]);
+    restore();
+    throw;
   } catch (...) {
-    for (const int64_t id : inserted) map_.erase(id);
-    chunks_ = before;
-    id_sources_.resize(serials);
-    slot_of_serial_.resize(serials);
-    for (size_t slot = 0; slot < chunks_.size(); ++slot)
-      if (chunks_[slot].data) sync_ids(slot);
-    mapped_items_ = mapped_before;
+    // Out of memory, perhaps in the middle of growing the map: it is rebuilt at its next use.
+    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
+    map_valid_ = false;
+    restore();
     throw;
   }
   live_ += count;
@@ -489,7 +540,7 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
   // rebuild. The map reads an id back only on a fingerprint collision (rare): position -> chunk by
   // a search over the chunks' first positions, then the live item of that rank in the chunk.
   std::vector<int64_t> chunk_start(s->chunks.size() + 1, 0);
-  for (size_t slot = 0; slot < s->chunks.size(); ++slot) {
+  for (size_t slot = 0; content.ids_stored && slot < s->chunks.size(); ++slot) {
     const ChunkView& v = s->chunks[slot];
     int64_t live = 0;
     if (v.data) {

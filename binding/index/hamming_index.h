@@ -59,8 +59,15 @@ class HammingIndex {
     int64_t local;
   };
   bool locate(int64_t id, Found* out);
+  // locate() among the automatic-id ranges only.
+  bool locate_auto(int64_t id, Found* out) const;
   void check_new_ids_locked(const int64_t* ids, int64_t count);
   void ensure_map();
+  // Builds the map from the chunks with room for `room` ids; returns the largest id in it.
+  int64_t build_map(int64_t room);
+  // Room in the map for `extra` more ids.
+  void reserve_map(int64_t extra);
+  void add_locked(const uint8_t* bytes, int64_t count, const int64_t* ids);
   uint64_t location(size_t slot, int64_t local) const {
     return (static_cast<uint64_t>(chunks_[slot].data->serial) << kChunkBits) | static_cast<uint64_t>(local);
   }

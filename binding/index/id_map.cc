@@ -58,7 +58,40 @@ void IdMap::place(uint64_t h, uint64_t location, const int64_t* check_id) {
 }
 
 void IdMap::reserve(int64_t count) {
-  if (static_cast<double>(count + erased_) > 0.7 * static_cast<double>(capacity_)) grow_for(count);
+  if (!has_room(count)) grow_for(count);
+}
+
+size_t IdMap::insert_new(const int64_t* ids, uint64_t first, size_t n) {
+  constexpr size_t kBatch = 32;
+  uint64_t h[kBatch];
+  for (size_t b = 0; b < n; b += kBatch) {
+    const size_t m = std::min(kBatch, n - b);
+    for (size_t j = 0; j < m; ++j) {
+      h[j] = hash(ids[b + j]);
+      __builtin_prefetch(&slots_[home(h[j])], 1);
+    }
+    for (size_t j = 0; j < m; ++j) {
+      const int64_t id = ids[b + j];
+      const uint64_t print = fingerprint(h[j]);
+      // The probe runs to an empty slot (the load stays below 0.7, so one exists), and the id
+      // goes to the first erased slot on the way, if any.
+      size_t i = home(h[j]), free = capacity_;
+      for (;; i = i + 1 == capacity_ ? 0 : i + 1) {
+        const uint64_t s = slots_[i];
+        if (s == kEmpty) break;
+        if (s == kErased) {
+          if (free == capacity_) free = i;
+        } else if ((s & 0xFFFF000000000000ull) == print && id_at_(location_of(s)) == id) {
+          return b + j;
+        }
+      }
+      if (free == capacity_) free = i;
+      else --erased_;
+      slots_[free] = encode(h[j], first + b + j);
+      ++used_;
+    }
+  }
+  return n;
 }
 
 void IdMap::insert(int64_t id, uint64_t location) {
@@ -83,9 +116,12 @@ bool IdMap::erase(int64_t id) {
 }
 
 void IdMap::allocate(int64_t count, double load) {
+  // Allocated before anything changes: a failed allocation leaves the map as it was.
+  const size_t capacity = std::max<size_t>(16, static_cast<size_t>(std::ceil(static_cast<double>(count) / load)));
+  LargeArray<uint64_t> slots(capacity);
   file_backed_ = false;
-  capacity_ = std::max<size_t>(16, static_cast<size_t>(std::ceil(static_cast<double>(count) / load)));
-  slots_ = LargeArray<uint64_t>(capacity_);
+  capacity_ = capacity;
+  slots_ = std::move(slots);
   // The kernel zeroes fresh pages at first touch, slowly on these VMs (a third of a 10M-id build):
   // touch them on every pool thread first.
   constexpr size_t kPiece = (size_t(2) << 20) / sizeof(uint64_t);

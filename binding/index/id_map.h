@@ -27,6 +27,14 @@ class IdMap {
   bool finds_at(const int64_t* ids, const uint64_t* locations, size_t n) const;
   // id must be absent.
   void insert(int64_t id, uint64_t location);
+  // Inserts ids[j] at location first + j for j < n, in order, unless one is present already (before
+  // the call, or earlier in it): returns the index of the first such id, those before it inserted,
+  // or n. Needs room for n more (has_room); batches of home slots are fetched ahead.
+  size_t insert_new(const int64_t* ids, uint64_t first, size_t n);
+  // Whether count ids fit without growing.
+  bool has_room(int64_t count) const {
+    return static_cast<double>(count + erased_) <= 0.7 * static_cast<double>(capacity_);
+  }
   // Changes the location of a present id.
   void relocate(int64_t id, uint64_t location);
   bool erase(int64_t id);

@@ -321,6 +321,53 @@ describe('save and load', () => {
   });
 });
 
+describe('explicit ids: repeats are found by the id map as the batch goes in', () => {
+  const bits = 64;
+  const codes = (count: number, seed: number) => randomCodes(count, bits, rng(seed));
+  const chunk = 2 ** 20;  // items per chunk (binding/index/snapshot.h)
+
+  it('a batch across a chunk boundary with a repeat is refused whole, then accepted without it', () => {
+    const index = new HammingIndex({ bits });
+    const first = chunk - 6;
+    const old = codes(first, 1);
+    index.add(old, BigInt64Array.from({ length: first }, (_, i) => BigInt(3 * i)));
+    const q = codes(4, 2);
+    const before = index.search(q, { k: 5 });
+    // 20 new ids, the last equal to the batch's second: the first 6 go into the first chunk, the
+    // repeat is met in the next one.
+    const fresh = Array.from({ length: 20 }, (_, i) => BigInt(-1 - i));
+    const batch = codes(20, 3);
+    const e = thrown(() => index.add(batch, [...fresh.slice(0, 19), fresh[1]]));
+    expect(e).toMatchObject({ code: 'ERR_ASCMH_DUPLICATE_ID' });
+    expect((e as Error).message).toContain('id -2 is repeated in the batch');
+    expect(index.size).toBe(first);
+    for (const id of fresh) expect(index.get(id)).toBeUndefined();
+    expect(index.search(q, { k: 5 })).toEqual(before);
+    // An id already present, met in the second chunk.
+    const e2 = thrown(() => index.add(batch, [...fresh.slice(0, 19), 3n * 12345n]));
+    expect((e2 as Error).message).toContain(`id ${3 * 12345} is already in the index`);
+    expect(index.size).toBe(first);
+    index.add(batch, fresh);
+    expect(index.size).toBe(first + 20);
+    fresh.forEach((id, i) => expect(index.get(id)).toEqual(codeAt(batch, i)));
+    expect(index.get(BigInt(3 * (first - 1)))).toEqual(codeAt(old, first - 1));
+  });
+
+  it('removed ids can be added again; present ones, explicit or automatic, cannot', () => {
+    const index = new HammingIndex({ bits });
+    index.add(codes(100, 4));  // automatic ids 0..99
+    index.add(codes(50, 5), BigInt64Array.from({ length: 50 }, (_, i) => BigInt(1000 + i)));
+    expect(index.remove([1000n, 1001n, 1002n, 5n])).toBe(4);
+    index.add(codes(3, 6), [1001n, 1000n, 1002n]);  // into erased slots
+    expect(thrown(() => index.add(codes(2, 7), [2000n, 1002n]))).toMatchObject({ code: 'ERR_ASCMH_DUPLICATE_ID' });
+    expect((thrown(() => index.add(codes(2, 7), [2000n, 7n])) as Error).message).toContain('id 7 is already in the index');
+    index.add(codes(1, 8), [5n]);  // a removed automatic id
+    expect(index.size).toBe(150);
+    expect(index.get(2000n)).toBeUndefined();
+    expect(index.get(5n)).toEqual(codeAt(codes(1, 8), 0));
+  });
+});
+
 describe('bad input throws a coded error and leaves the index unchanged', () => {
   const bits = 40;
   const rand = rng(8);
