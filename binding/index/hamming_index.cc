@@ -480,6 +480,59 @@ uint64_t HammingIndex::owned_bytes() const {
 
 // ---- files --------------------------------------------------------------------------------------
 
+bool HammingIndex::translate_map(const Snapshot& s, const std::vector<int64_t>& chunk_start,
+                                 LargeArray<uint64_t>& out) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // The map is s's only while s is the current snapshot: every change publishes a new one.
+  if (current_.get() != &s || !map_valid_ || map_.has_erased() || map_.size() != s.live) return false;
+  // Chunk of each serial, and per chunk with removals the removed items before each word.
+  std::vector<int64_t> slot_of(id_sources_.size(), -1);
+  std::vector<std::vector<int64_t>> dead_before(s.chunks.size());
+  for (size_t slot = 0; slot < s.chunks.size(); ++slot) {
+    const ChunkView& v = s.chunks[slot];
+    if (!v.data) continue;
+    if (v.data->serial >= slot_of.size()) return false;
+    slot_of[v.data->serial] = static_cast<int64_t>(slot);
+    if (!v.dead) continue;
+    std::vector<int64_t>& before = dead_before[slot];
+    before.assign(v.dead->size() + 1, 0);
+    for (size_t w = 0; w < v.dead->size(); ++w) before[w + 1] = before[w] + __builtin_popcountll((*v.dead)[w]);
+  }
+  const uint64_t* slots = map_.slots();
+  const size_t capacity = map_.capacity();
+  LargeArray<uint64_t> translated(capacity);
+  std::atomic<bool> mismatch{false};
+  // Every pool thread writes its share: the fresh pages are first touched in parallel.
+  constexpr int64_t kPiece = int64_t(1) << 18;
+  ThreadPool::instance().parallel_for((static_cast<int64_t>(capacity) + kPiece - 1) / kPiece, 1, [&](int64_t p0, int64_t p1) {
+    const size_t end = std::min(capacity, static_cast<size_t>(p1 * kPiece));
+    for (size_t i = static_cast<size_t>(p0 * kPiece); i < end; ++i) {
+      const uint64_t v = slots[i];
+      if (v == 0) {
+        translated[i] = 0;
+        continue;
+      }
+      // The map's own locations, checked as if they came from outside: a mismatch means rebuild.
+      const uint64_t location = IdMap::stored_location(v);
+      const uint64_t serial = location >> kChunkBits;
+      const int64_t local = static_cast<int64_t>(location & (kChunkItems - 1));
+      if (serial >= slot_of.size() || slot_of[serial] < 0) return void(mismatch = true);
+      const size_t slot = static_cast<size_t>(slot_of[serial]);
+      const ChunkView& c = s.chunks[slot];
+      if (local >= c.count || c.is_dead(local)) return void(mismatch = true);
+      int64_t rank = local;
+      if (c.dead) {
+        const uint64_t below = (*c.dead)[static_cast<size_t>(local >> 6)] & ((uint64_t(1) << (local & 63)) - 1);
+        rank -= dead_before[slot][static_cast<size_t>(local >> 6)] + __builtin_popcountll(below);
+      }
+      translated[i] = IdMap::with_location(v, static_cast<uint64_t>(chunk_start[slot] + rank));
+    }
+  });
+  if (mismatch) return false;
+  out = std::move(translated);
+  return true;
+}
+
 void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
   std::shared_ptr<const Snapshot> s;
   int64_t next_auto;
@@ -561,20 +614,26 @@ void HammingIndex::save(const std::string& path, uint64_t covered_seq) const {
     return v.id(v.dead ? i : rank);
   };
   IdMap file_map(id_at_position);
+  LargeArray<uint64_t> translated;
   if (content.ids_stored) {
     for (const ChunkView& v : s->chunks)
       if (v.data && v.data->check && v.data->file_ids && v.auto_count < v.count)
         v.data->check->verify_ids(v.data->file_ids, v.data->file_first + v.auto_count, v.count - v.auto_count);
-    file_map.rebuild(s->live, [&](auto&& add) {  // on every pool thread
-      uint64_t q = 0;
-      for (const ChunkView& v : s->chunks) {
-        if (!v.data) continue;
-        for (int64_t i = 0; i < v.count; ++i)
-          if (!v.is_dead(i)) add(v.id(i), q++);
-      }
-    });
-    content.map_slots = file_map.slots();
-    content.map_capacity = file_map.capacity();
+    if (translate_map(*s, chunk_start, translated)) {
+      content.map_slots = translated.data();
+      content.map_capacity = translated.size();
+    } else {
+      file_map.rebuild(s->live, [&](auto&& add) {  // on every pool thread
+        uint64_t q = 0;
+        for (const ChunkView& v : s->chunks) {
+          if (!v.data) continue;
+          for (int64_t i = 0; i < v.count; ++i)
+            if (!v.is_dead(i)) add(v.id(i), q++);
+        }
+      });
+      content.map_slots = file_map.slots();
+      content.map_capacity = file_map.capacity();
+    }
   }
   Cursor codes_at, ids_at;
   write_index_file(

@@ -68,6 +68,10 @@ class HammingIndex {
   // Room in the map for `extra` more ids.
   void reserve_map(int64_t extra);
   void add_locked(const uint8_t* bytes, int64_t count, const int64_t* ids);
+  // The id map over the file positions of snapshot s (the rank of each live item; chunk_start[c]:
+  // live items before chunk c), translated from the in-memory map when that is exactly s's (no
+  // erased slots, every live item in it): false, touching nothing, otherwise.
+  bool translate_map(const Snapshot& s, const std::vector<int64_t>& chunk_start, LargeArray<uint64_t>& out) const;
   uint64_t location(size_t slot, int64_t local) const {
     return (static_cast<uint64_t>(chunks_[slot].data->serial) << kChunkBits) | static_cast<uint64_t>(local);
   }

@@ -72,6 +72,15 @@ class IdMap {
   // Whether the last rebuild met an id twice (content from a file; add() never does this).
   bool duplicate_found() const { return duplicate_; }
   int64_t size() const { return used_; }
+  // Whether removals left erased slots (a copy of the slots with other locations is then no map a
+  // file can store: a file's slots are empty or used).
+  bool has_erased() const { return erased_ > 0; }
+  // The same slot with its location replaced (fingerprint kept), for a map over other locations
+  // whose ids, and so homes and probe runs, are the same.
+  static uint64_t with_location(uint64_t slot, uint64_t location) {
+    return (slot & 0xFFFF000000000000ull) | (location + 1);
+  }
+  static uint64_t stored_location(uint64_t slot) { return location_of(slot); }
   uint64_t bytes() const { return file_backed_ ? 0 : slots_.size() * sizeof(uint64_t); }
 
   // The slots as an index file stores them (capacity() words; locations are file positions when

@@ -126,6 +126,31 @@ describe('the id map stored in a version 3 file', () => {
     }
   });
 
+  it('a map with removed items behind it (rebuilt since, so no erased slots) is saved as positions that open finds', () => {
+    const dir = scratchDir();
+    const path = join(dir, 'dead.idx');
+    const index = explicitIndex(3000);
+    const removed = Array.from({ length: 40 }, (_, i) => 1000n + 7n * BigInt(i * 73 + 5));
+    expect(index.remove(removed)).toBe(40);
+    // Enough new ids to grow the map: it is rebuilt from the chunks without the removed ones.
+    const more = codes(2000);
+    index.add(more, BigInt64Array.from({ length: 2000 }, (_, i) => BigInt(-5 - 3 * i)));
+    index.save(path);
+    const q = codes(5);
+    for (const back of [HammingIndex.open(path, { readonly: false }), HammingIndex.load(path)]) {
+      expect(back.size).toBe(4960);
+      for (const id of removed) expect(back.get(id)).toBeUndefined();
+      for (let i = 0; i < 3000; i += 37) {
+        const id = 1000n + 7n * BigInt(i);
+        if (!removed.includes(id)) expect(Array.from(back.get(id)!)).toEqual(Array.from(codes(3000).data.subarray(8 * i, 8 * i + 8)));
+      }
+      for (let i = 0; i < 2000; i += 41) expect(Array.from(back.get(BigInt(-5 - 3 * i))!)).toEqual(Array.from(more.data.subarray(8 * i, 8 * i + 8)));
+      expect(back.search(q, { k: 50 })).toEqual(index.search(q, { k: 50 }));
+      expect(back.remove([1000n + 7n * 2999n, -5n])).toBe(2);
+      expect(() => back.add(codes(1), [1000n + 7n * 1n])).toThrow(expect.objectContaining({ code: 'ERR_ASCMH_DUPLICATE_ID' }));
+    }
+  });
+
   it('a damaged or forged map is refused at its first use, by open and by load', () => {
     const dir = scratchDir();
     const path = join(dir, 'ids.idx');
