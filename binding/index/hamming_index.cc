@@ -183,7 +183,7 @@ bool HammingIndex::adopt_stored_map() {
   else if (file_items > 0 && largest.load() >= next_auto_ && !(largest == INT64_MAX && next_auto_ == INT64_MAX))
     refused = "the next automatic id " + std::to_string(next_auto_) + " is already taken";
   if (!refused.empty()) {
-    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });  // the adopted slots are not to be used
+    map_.clear();  // the adopted slots are not to be used
     fail("ERR_ASCMH_INDEX_CORRUPT", refused);
   }
   return true;
@@ -354,7 +354,7 @@ void HammingIndex::add_locked(const uint8_t* bytes, int64_t count, const int64_t
     throw;
   } catch (...) {
     // Out of memory, perhaps in the middle of growing the map: it is rebuilt at its next use.
-    map_ = IdMap([this](uint64_t l) { return id_at_location(l); });
+    map_.clear();
     map_valid_ = false;
     restore();
     throw;
@@ -485,15 +485,12 @@ bool HammingIndex::translate_map(const Snapshot& s, const std::vector<int64_t>& 
   std::lock_guard<std::mutex> lock(mutex_);
   // The map is s's only while s is the current snapshot: every change publishes a new one.
   if (current_.get() != &s || !map_valid_ || map_.has_erased() || map_.size() != s.live) return false;
-  // Chunk of each serial, and per chunk with removals the removed items before each word.
-  std::vector<int64_t> slot_of(id_sources_.size(), -1);
+  // Per chunk with removals, the removed items before each word. (s is current, so
+  // slot_of_serial_ gives its chunk slots.)
   std::vector<std::vector<int64_t>> dead_before(s.chunks.size());
   for (size_t slot = 0; slot < s.chunks.size(); ++slot) {
     const ChunkView& v = s.chunks[slot];
-    if (!v.data) continue;
-    if (v.data->serial >= slot_of.size()) return false;
-    slot_of[v.data->serial] = static_cast<int64_t>(slot);
-    if (!v.dead) continue;
+    if (!v.data || !v.dead) continue;
     std::vector<int64_t>& before = dead_before[slot];
     before.assign(v.dead->size() + 1, 0);
     for (size_t w = 0; w < v.dead->size(); ++w) before[w + 1] = before[w] + __builtin_popcountll((*v.dead)[w]);
@@ -513,11 +510,13 @@ bool HammingIndex::translate_map(const Snapshot& s, const std::vector<int64_t>& 
         continue;
       }
       // The map's own locations, checked as if they came from outside: a mismatch means rebuild.
-      const uint64_t location = IdMap::stored_location(v);
+      const uint64_t location = IdMap::location_of(v);
       const uint64_t serial = location >> kChunkBits;
       const int64_t local = static_cast<int64_t>(location & (kChunkItems - 1));
-      if (serial >= slot_of.size() || slot_of[serial] < 0) return void(mismatch = true);
-      const size_t slot = static_cast<size_t>(slot_of[serial]);
+      if (serial >= slot_of_serial_.size() || slot_of_serial_[serial] < 0) return void(mismatch = true);
+      const size_t slot = static_cast<size_t>(slot_of_serial_[serial]);
+      if (slot >= s.chunks.size() || !s.chunks[slot].data || s.chunks[slot].data->serial != serial)
+        return void(mismatch = true);
       const ChunkView& c = s.chunks[slot];
       if (local >= c.count || c.is_dead(local)) return void(mismatch = true);
       int64_t rank = local;

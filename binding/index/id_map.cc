@@ -115,6 +115,13 @@ bool IdMap::erase(int64_t id) {
   return true;
 }
 
+void IdMap::clear() {
+  slots_ = LargeArray<uint64_t>();
+  capacity_ = 0;
+  used_ = erased_ = 0;
+  duplicate_ = file_backed_ = false;
+}
+
 void IdMap::allocate(int64_t count, double load) {
   // Allocated before anything changes: a failed allocation leaves the map as it was.
   const size_t capacity = std::max<size_t>(16, static_cast<size_t>(std::ceil(static_cast<double>(count) / load)));

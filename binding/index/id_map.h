@@ -80,7 +80,10 @@ class IdMap {
   static uint64_t with_location(uint64_t slot, uint64_t location) {
     return (slot & 0xFFFF000000000000ull) | (location + 1);
   }
-  static uint64_t stored_location(uint64_t slot) { return location_of(slot); }
+  // The location a used slot holds.
+  static uint64_t location_of(uint64_t slot) { return (slot & 0x0000FFFFFFFFFFFFull) - 1; }
+  // Empty, holding nothing (a map that is no longer to be used).
+  void clear();
   uint64_t bytes() const { return file_backed_ ? 0 : slots_.size() * sizeof(uint64_t); }
 
   // The slots as an index file stores them (capacity() words; locations are file positions when
@@ -127,7 +130,6 @@ class IdMap {
   // a probe run share them and a fingerprint made of them would match nearly always.
   static uint64_t fingerprint(uint64_t h) { return h << 48; }
   static uint64_t encode(uint64_t h, uint64_t location) { return fingerprint(h) | (location + 1); }
-  static uint64_t location_of(uint64_t slot) { return (slot & 0x0000FFFFFFFFFFFFull) - 1; }
   size_t probe(int64_t id, uint64_t h) const;  // slot of id, or capacity_
   void grow_for(int64_t count);
   void place(uint64_t h, uint64_t location, const int64_t* check_id = nullptr);
