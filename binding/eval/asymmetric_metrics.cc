@@ -92,7 +92,7 @@ MapResult mean_average_precision_asymmetric(const ProjectionQueries& queries, co
   ThreadPool::instance().parallel_for(queries.count, 8, [&](int64_t b, int64_t e) {
     if (is_cancelled(cancel)) return;  // before the scratch is allocated
     Scratch w;
-    w.lut.resize(static_cast<size_t>(lut_bytes(o.bits)) * kLutEntries);
+    w.lut.resize(static_cast<size_t>(lut_floats(o.bits)));
     w.score.resize(static_cast<size_t>(database.count));
     for (int64_t q = b; q < e && !is_cancelled(cancel); ++q)
       result.ap[q] = average_precision(queries.projections + q * o.bits, queries.labels + q * o.label_words, database, o, w);

@@ -33,9 +33,9 @@ struct Scored {
 // Higher score first, then the earlier position (insertion order).
 inline bool better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.pos < b.pos); }
 
-// Per-query lookup tables for queries q0..q1-1, into luts (rows of lut_bytes(bits) * 256).
+// Per-query lookup tables for queries q0..q1-1, into luts (rows of lut_floats(bits)).
 void build_luts(const AsymmetricQuery& in, int bits, int64_t q0, int64_t q1, std::vector<float>& luts) {
-  const size_t size = static_cast<size_t>(lut_bytes(bits)) * kLutEntries;
+  const size_t size = static_cast<size_t>(lut_floats(bits));
   luts.resize(size * static_cast<size_t>(q1 - q0));
   for (int64_t q = q0; q < q1; ++q) build_score_lut(in.projections + q * bits, bits, luts.data() + (q - q0) * size);
 }
@@ -45,7 +45,7 @@ void build_luts(const AsymmetricQuery& in, int bits, int64_t q0, int64_t q1, std
 void scan_ranges(const Snapshot& s, ScoreScanFn scan, const float* luts, int64_t q0, int64_t q1,
                  const std::vector<Range>& ranges, ScoreTopK* tops, const CancelToken* cancel) {
   const int words = s.words, bytes = lut_bytes(s.bits);
-  const size_t lut_size = static_cast<size_t>(bytes) * kLutEntries;
+  const size_t lut_size = static_cast<size_t>(lut_floats(s.bits));
   const int64_t piece = hamming_chunk_items(words);
   for (const Range& r : ranges) {
     const ChunkView& v = s.chunks[r.slot];
@@ -70,7 +70,7 @@ void full_scan(const Snapshot& s, const AsymmetricQuery& in, AsymmetricOutput& o
   const int64_t workers = in.threads > 0 ? std::min(in.threads, pool.concurrency()) : pool.concurrency();
   const std::vector<Range> all = live_ranges(s);
   const int64_t count = in.count, k = out.k;
-  const int64_t lut_bytes_per_query = int64_t(lut_bytes(s.bits)) * kLutEntries * 4;
+  const int64_t lut_bytes_per_query = lut_floats(s.bits) * 4;
   if (count >= workers || s.live < 4096 * workers) {
     // A group's tables stay within 256 KiB, beside the piece of database it scans.
     const int64_t fit = std::max<int64_t>(1, (int64_t(256) << 10) / lut_bytes_per_query);
@@ -134,7 +134,7 @@ void rerank(const Snapshot& s, const AsymmetricQuery& in, AsymmetricOutput& out,
   ThreadPool& pool = ThreadPool::instance();
   pool.parallel_for(in.count, 8, [&](int64_t q0, int64_t q1) {
     if (is_cancelled(cancel)) return;
-    std::vector<float> lut(static_cast<size_t>(bytes) * kLutEntries);
+    std::vector<float> lut(static_cast<size_t>(lut_floats(s.bits)));
     std::vector<Scored> scored(static_cast<size_t>(n));
     for (int64_t q = q0; q < q1 && !is_cancelled(cancel); ++q) {
       build_score_lut(in.projections + q * s.bits, s.bits, lut.data());

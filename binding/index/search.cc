@@ -108,9 +108,11 @@ template <class Emit>
 void run_search(const Snapshot& s, const uint64_t* queries, int64_t count, int64_t k, int max_dist, bool bounded,
                 int threads, const Stop& stop, Emit emit) {
   if (count == 0 || s.live == 0) return;
-  // A large k or a radius search accepts many items: the dense kernel makes each one cheap.
+  // A large k or a radius search accepts many items: the dense kernel makes each one cheap. At
+  // some widths it is the cheaper one at any k.
   const HammingScanFn sparse = hamming_scan_kernel(s.bits);
-  const HammingScanFn scan = k >= kDenseK ? hamming_dense_scan_kernel(s.bits) : sparse;
+  const bool dense = k >= kDenseK || hamming_dense_scan_at_any_k(s.bits);
+  const HammingScanFn scan = dense ? hamming_dense_scan_kernel(s.bits) : sparse;
   ThreadPool& pool = ThreadPool::instance();
   const int64_t workers = threads > 0 ? std::min(threads, pool.concurrency()) : pool.concurrency();
   const std::vector<Range> all = live_ranges(s);

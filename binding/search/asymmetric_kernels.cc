@@ -1,28 +1,36 @@
 // The asymmetric scoring kernels (search/asymmetric.h): portable scalar code, unrolled for the
 // common widths. An item's code is read as 64-bit words and split into bytes in registers.
-// (AVX-512 gathers were tried: slower than these scalar loads on Zen 5.)
+// (AVX-512 gathers were tried: slower than these scalar loads on Zen 5; the AVX-512 kernels,
+// asymmetric_kernels_avx512.cc, look nibbles up in registers instead.)
 #include <cmath>
 
 #include "core/codes.h"
 #include "search/asymmetric.h"
+#include "search/kernels_isa.h"
 
 namespace ascmh {
 
 void build_score_lut(const double* projection, int bits, float* lut) {
   const int bytes = lut_bytes(bits);
+  float* nibbles = lut + int64_t(bytes) * kLutEntries;
   for (int b = 0; b < bytes; ++b) {
-    double p[8], sum = 0;
-    for (int t = 0; t < 8; ++t) {
-      const int j = 8 * b + t;
-      p[t] = j < bits ? projection[j] : 0.0;
-      sum += p[t];
+    float* nibble = nibbles + 32 * b;
+    for (int h = 0; h < 2; ++h) {
+      double p[4], sum = 0;
+      for (int t = 0; t < 4; ++t) {
+        const int j = 8 * b + 4 * h + t;
+        p[t] = j < bits ? projection[j] : 0.0;
+        sum += p[t];
+      }
+      // v's entry from v without its lowest set bit: that bit's term turns from -p to +p.
+      double value[16];
+      value[0] = -sum;
+      for (int v = 1; v < 16; ++v) value[v] = value[v & (v - 1)] + 2 * p[__builtin_ctz(v)];
+      // + 0: never -0 (then neither is a sum of two entries, in round-to-nearest).
+      for (int v = 0; v < 16; ++v) nibble[16 * h + v] = static_cast<float>(value[v] + 0.0);
     }
-    // v's entry from v without its lowest set bit: that bit's term turns from -p to +p.
-    double value[kLutEntries];
-    value[0] = -sum;
-    for (int v = 1; v < kLutEntries; ++v) value[v] = value[v & (v - 1)] + 2 * p[__builtin_ctz(v)];
     float* table = lut + b * kLutEntries;
-    for (int v = 0; v < kLutEntries; ++v) table[v] = static_cast<float>(value[v]) + 0.0f;  // + 0: never -0
+    for (int v = 0; v < kLutEntries; ++v) table[v] = nibble[v & 15] + nibble[16 + (v >> 4)];
   }
 }
 
@@ -102,6 +110,10 @@ void score_lut(const float* lut, const uint64_t* db, int64_t count, int words, i
 }  // namespace
 
 ScoreScanFn score_scan_kernel(int bits) {
+#if ASCMH_X86_KERNELS
+  if (avx512_chosen())
+    if (ScoreScanFn f = kernels::avx512_score_scan(bits)) return f;
+#endif
   switch (bits) {
     case 16: return scan_lut<2>;
     case 32: return scan_lut<4>;
@@ -113,6 +125,10 @@ ScoreScanFn score_scan_kernel(int bits) {
 }
 
 ScoreFn score_kernel(int bits) {
+#if ASCMH_X86_KERNELS
+  if (avx512_chosen())
+    if (ScoreFn f = kernels::avx512_score(bits)) return f;
+#endif
   switch (bits) {
     case 16: return score_lut<2>;
     case 32: return score_lut<4>;

@@ -19,9 +19,11 @@ Isa detect() {
 #if ASCMH_X86_KERNELS
   __builtin_cpu_init();
   const bool popcnt = __builtin_cpu_supports("popcnt");
-  // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 register state.
+  // __builtin_cpu_supports also checks that the OS saves the AVX / AVX-512 register state. Every
+  // CPU with VPOPCNTDQ and BW (Ice Lake and later, Zen 4 and later) also has VBMI2 and BMI2.
   if (popcnt && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq"))
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq") &&
+      __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2"))
     return Isa::avx512;
   if (popcnt && __builtin_cpu_supports("avx2")) return Isa::avx2;
   if (popcnt) return Isa::popcnt;
@@ -55,6 +57,13 @@ HammingScanFn hamming_dense_scan_kernel(int bits) {
   if (isa() == Isa::avx512 && bits <= 1024) return kernels::avx512_dense_scan(bits, words_per_code(bits));
 #endif
   return hamming_scan_kernel(bits);
+}
+
+bool avx512_chosen() { return isa() == Isa::avx512; }
+
+bool hamming_dense_scan_at_any_k(int bits) {
+  const int words = words_per_code(bits);
+  return isa() == Isa::avx512 && bits > 32 && (words == 1 || words == 2 || words == 4);
 }
 
 HammingDistFn hamming_dist_kernel(int bits) {

@@ -28,6 +28,10 @@ HammingDistFn hamming_dist_kernel(int bits);
 // the same answers, cheaper per accepted item and dearer per item when few are accepted. The
 // AVX-512 kernel has its own; the others return their usual scan.
 HammingScanFn hamming_dense_scan_kernel(int bits);
+// Whether the dense scan is also the cheaper one when few items are accepted (top-10): the
+// AVX-512 kernel at 33 to 128 and 193 to 256 bits, whose first pass packs distances into bytes
+// (bench/search.mjs).
+bool hamming_dense_scan_at_any_k(int bits);
 
 // "avx512" (AVX-512 VPOPCNTDQ), "avx2" (nibble lookup), "popcnt" or "generic".
 const char* hamming_kernel_name();

@@ -1,4 +1,5 @@
-// AVX-512 kernels: VPOPCNTDQ popcounts, AVX512F/BW unsigned compares against the TopK cut, and
+// AVX-512 kernels: VPOPCNTDQ popcounts, AVX512F/BW unsigned compares against the TopK cut (VBMI2
+// concatenating shifts pack distances into bytes for the dense scan), and
 // candidates compressed (vpcompressq) straight into the TopK log, so a block of items with hits
 // costs no branch per hit. The dense scan (many hits) keeps a bit per item and collects the hits
 // in a second pass. Tails use masked loads: nothing past `count` items is read.
@@ -16,7 +17,8 @@ namespace ascmh {
 namespace kernels {
 namespace {
 
-#define ASCMH_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vpopcntdq,popcnt")))
+#define ASCMH_AVX512_TARGET \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vpopcntdq,avx512vbmi2,bmi2,popcnt")))
 #define ASCMH_AVX512 ASCMH_AVX512_TARGET __attribute__((always_inline)) inline
 
 ASCMH_AVX512 __m512i pop(__m512i a, __m512i b) { return _mm512_popcnt_epi64(_mm512_xor_si512(a, b)); }
@@ -224,17 +226,90 @@ ASCMH_AVX512 uint64_t below64(const Query<W>& q, __m512i q32, const uint64_t* p,
     return _cvtmask64_u64(_mm512_kunpackd(_mm512_kunpackw(k3, k2), _mm512_kunpackw(k1, k0)));
   }
   uint64_t m = 0;
-  if (W == 1 || W == 2) {
-#pragma GCC unroll 4
-    for (int part = 0; part < 4; ++part)
-      m |= static_cast<uint64_t>(_cvtmask16_u32(below16(q, p + 16 * part * stride, stride, cut))) << (16 * part);
-  } else {
-    // Wider codes: unrolled, this loop ran 15% slower than the single-pass scan (measured at 256 bits).
+  // Wider codes: unrolled, this loop ran 15% slower than the single-pass scan (measured at 256 bits).
 #pragma GCC unroll 1
-    for (int part = 0; part < 4; ++part)
-      m |= static_cast<uint64_t>(_cvtmask16_u32(below16(q, p + 16 * part * stride, stride, cut))) << (16 * part);
-  }
+  for (int part = 0; part < 4; ++part)
+    m |= static_cast<uint64_t>(_cvtmask16_u32(below16(q, p + 16 * part * stride, stride, cut))) << (16 * part);
   return m;
+}
+
+// The popcounts of the 8 vectors at p (p[8k .. 8k + 7] against the query) packed one byte per
+// lane: byte 8j + k is lane j of vector k (every count is at most 64).
+template <int W>
+ASCMH_AVX512 __m512i pack8(const Query<W>& q, const uint64_t* p) {
+  __m512i x = _mm512_slli_epi64(pop(load(p), q.v), 56);
+#pragma GCC unroll 7
+  for (int k = 1; k < 8; ++k) x = _mm512_shrdi_epi64(x, pop(load(p + 8 * k), q.v), 8);
+  return x;
+}
+
+// Each lane quad's bytes summed (saturating), the sum in all four lanes.
+ASCMH_AVX512 __m512i quad_sums(__m512i x) {
+  x = _mm512_adds_epu8(x, _mm512_shuffle_epi32(x, _MM_PERM_BADC));
+  return _mm512_adds_epu8(x, _mm512_permutex_epi64(x, _MM_SHUFFLE(1, 0, 3, 2)));
+}
+
+// Codes of 64, 128 or 256 bits: the 64 items' distances packed one byte each with concatenating
+// shifts, then one byte compare against `cut8` (at most 255). Comparing each block of 8 and merging
+// the masks cost more than the popcounts at 64 bits (the k-register moves and shifts). The words of
+// an item are summed with in-lane shuffles and byte adds, not cross-lane permutes; at 256 bits the
+// adds saturate, so distances 255 and 256 both read 255, which is never below the cut. The mask's
+// bits come in an order of their own; item_order<W> restores item order.
+template <int W>
+ASCMH_AVX512 uint64_t below64_packed(const Query<W>& q, const uint64_t* p, __m512i cut8) {
+  if constexpr (W == 1) {
+    // Byte 8j + k: item 8k + j.
+    return _cvtmask64_u64(_mm512_cmplt_epu8_mask(pack8(q, p), cut8));
+  } else if constexpr (W == 2) {
+    // Byte 8j + k of x: word j % 2 of item 4k + j / 2 (of y: the same for the next 32 items). Each
+    // lane plus its neighbour is the item's distance (at most 128: no byte carries); the blend
+    // takes x's even lanes and y's odd ones: byte 8j + k is item 32 (j % 2) + 4k + j / 2.
+    __m512i x = pack8(q, p), y = pack8(q, p + 64);
+    x = _mm512_add_epi8(x, _mm512_shuffle_epi32(x, _MM_PERM_BADC));
+    y = _mm512_add_epi8(y, _mm512_shuffle_epi32(y, _MM_PERM_BADC));
+    return _cvtmask64_u64(_mm512_cmplt_epu8_mask(_mm512_mask_blend_epi64(0xAA, x, y), cut8));
+  } else {
+    // Byte 8j + k of x[m]: word j % 4 of item 2 (8m + k) + j / 4. Summed over lane quads, then
+    // lane j taken from x[j % 4]: byte 8j + k is item 16 (j % 4) + 2k + j / 4.
+    __m512i z = quad_sums(pack8(q, p));
+    z = _mm512_mask_blend_epi64(0x22, z, quad_sums(pack8(q, p + 64)));
+    z = _mm512_mask_blend_epi64(0x44, z, quad_sums(pack8(q, p + 128)));
+    z = _mm512_mask_blend_epi64(0x88, z, quad_sums(pack8(q, p + 192)));
+    return _cvtmask64_u64(_mm512_cmplt_epu8_mask(z, cut8));
+  }
+}
+
+// The mask of below64_packed<W> in item order (bit i: item i).
+template <int W>
+ASCMH_AVX512 uint64_t item_order(uint64_t x) {
+  if constexpr (W == 1) {
+    // The 8 x 8 bit matrix transposed: bit 8r + c to 8c + r.
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+  } else if constexpr (W == 2) {
+    // Bits 16t .. 16t + 15 are items t, t + 4, ..., t + 60.
+    constexpr uint64_t every4 = 0x1111111111111111ULL;
+    return _pdep_u64(x, every4) | _pdep_u64(x >> 16, every4 << 1) | _pdep_u64(x >> 32, every4 << 2) |
+           _pdep_u64(x >> 48, every4 << 3);
+  } else {
+    // Bits 0 .. 31 are the even items, bits 32 .. 63 the odd ones.
+    return _pdep_u64(x, 0x5555555555555555ULL) | _pdep_u64(x >> 32, 0xAAAAAAAAAAAAAAAAULL);
+  }
+}
+
+// The first pass of dense_scan_avx512 over `words` * 64 items at p: masks[w] bit i for item
+// 64 w + i (Packed: in below64_packed's order) below the cut.
+template <int W, bool Half, bool Packed>
+ASCMH_AVX512 void fill_masks(const Query<W>& q, __m512i q32, const uint64_t* p, int64_t stride, __m512i cut,
+                             uint64_t* masks, int64_t words) {
+  for (int64_t w = 0; w < words; ++w, p += 64 * stride) {
+    if constexpr (Packed) masks[w] = below64_packed<W>(q, p, cut);
+    else masks[w] = below64<W, Half>(q, q32, p, stride, cut);
+  }
 }
 
 // Scans that accept many items (a radius search, a large k), in two passes over blocks of 4096
@@ -249,6 +324,7 @@ ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t
   const int64_t stride = W > 0 ? W : words;
   const Query<W> q(query, words);
   const __m512i q32 = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(query[0])));
+  constexpr bool kPackable = !Half && (W == 1 || W == 2 || W == 4);
   constexpr int64_t kBlock = 4096;
   uint64_t masks[kBlock / 64] = {};
   const int64_t whole = count & ~int64_t(63);
@@ -260,15 +336,28 @@ ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t
       else scan_avx512<W>(query, db + i0 * stride, 64 * block_words, words, base + i0, top);
       continue;
     }
-    const __m512i cut = Half ? _mm512_set1_epi32(top.cut()) : _mm512_set1_epi64(top.cut());
-    uint64_t nonempty = 0;  // bit w: masks[w] has a hit
-    int64_t hits = 0;
-    for (int64_t w = 0; w < block_words; ++w) {
-      const uint64_t m = below64<W, Half>(q, q32, db + (i0 + 64 * w) * stride, stride, cut);
-      masks[w] = m;
-      nonempty |= static_cast<uint64_t>(m != 0) << w;
-      hits += __builtin_popcountll(m);
+    const int cut_now = top.cut();  // at most bits + 1
+    const bool packed = kPackable && cut_now <= 255;
+    const __m512i cut = packed ? _mm512_set1_epi8(static_cast<char>(cut_now))
+                        : Half ? _mm512_set1_epi32(cut_now)
+                               : _mm512_set1_epi64(cut_now);
+    const uint64_t* block = db + i0 * stride;
+    if constexpr (kPackable) {
+      if (packed) fill_masks<W, Half, true>(q, q32, block, stride, cut, masks, block_words);
+      else fill_masks<W, Half, false>(q, q32, block, stride, cut, masks, block_words);
+    } else {
+      fill_masks<W, Half, false>(q, q32, block, stride, cut, masks, block_words);
     }
+    // Which words have hits, and how many, counted in vectors after the pass: counted inside it,
+    // each word's move from a mask register to a general one held the pass up.
+    uint64_t nonempty = 0;  // bit w: masks[w] has a hit
+    __m512i counts = _mm512_setzero_si512();
+    for (int v = 0; v < kBlock / 512; ++v) {
+      const __m512i x = load(masks + 8 * v, first(static_cast<int>(block_words - 8 * v)));
+      nonempty |= static_cast<uint64_t>(static_cast<uint8_t>(_mm512_test_epi64_mask(x, x))) << (8 * v);
+      counts = _mm512_add_epi64(counts, _mm512_popcnt_epi64(x));
+    }
+    const int64_t hits = _mm512_reduce_add_epi64(counts);
     int64_t w = 0;
     uint64_t m = 0;
     for (int64_t h = 0; h < hits;) {
@@ -278,7 +367,8 @@ ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t
         // The next nonempty word when this one is used up (nonempty > 0 then: hits remain).
         const bool next = m == 0;
         const int64_t nw = __builtin_ctzll(nonempty | (uint64_t(1) << 63));
-        const uint64_t nm = masks[nw];
+        uint64_t nm = masks[nw];
+        if constexpr (kPackable) nm = packed ? item_order<W>(nm) : nm;
         w = next ? nw : w;
         m = next ? nm : m;
         nonempty = next ? nonempty & (nonempty - 1) : nonempty;

@@ -9,6 +9,28 @@ export function naiveScore(p: ArrayLike<number>, code: Uint8Array, bits: number)
   return s;
 }
 
+/**
+ * The score in the library's documented single-precision order (search/asymmetric.h), emulated
+ * with Math.fround: each nibble's partial score in double (-sum of its 4 terms, then +2 p per set
+ * bit, highest first) rounded to float; a byte's entry the float sum of its low and high nibbles'; the
+ * bytes' entries added in byte order in float. Real-valued projections give exact expectations.
+ */
+export function floatScore(p: ArrayLike<number>, code: Uint8Array, bits: number): number {
+  const nibble = (byte: number, half: number) => {
+    const t = [0, 1, 2, 3].map((i) => (8 * byte + 4 * half + i < bits ? p[8 * byte + 4 * half + i] : 0));
+    const v = (code[byte] >> (4 * half)) & 15;
+    let value = -(((t[0] + t[1]) + t[2]) + t[3]);
+    for (let i = 3; i >= 0; i--) if ((v >> i) & 1) value += 2 * t[i];
+    return Math.fround(value + 0);
+  };
+  let s = 0;
+  for (let b = 0; b < Math.ceil(bits / 8); b++) {
+    const entry = Math.fround(nibble(b, 0) + nibble(b, 1));
+    s = b === 0 ? entry : Math.fround(s + entry);
+  }
+  return s;
+}
+
 export interface Scored {
   id: bigint;
   score: number;

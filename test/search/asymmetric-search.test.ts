@@ -4,10 +4,10 @@
 // compared with a tolerance that allows reordering only among near-ties.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HammingIndex, type HammingCodes, type Projections, setMemoryLimit } from '../../src/index.js';
+import { HammingIndex, type HammingCodes, type Projections, evaluate, setMemoryLimit } from '../../src/index.js';
 import { native } from '../../src/core/native.js';
-import { dyadicProjections, naiveRerank, naiveScore, rankAsymmetric, type Scored } from '../helpers/asymmetric-reference.js';
-import { codeAt, randomCodes, rng, type RefItem } from '../helpers/hamming-reference.js';
+import { dyadicProjections, floatScore, naiveRerank, naiveScore, rankAsymmetric, type Scored } from '../helpers/asymmetric-reference.js';
+import { codeAt, randomCodes, randomLabels, rng, type RefItem } from '../helpers/hamming-reference.js';
 import { thrown } from '../helpers/naive.js';
 import { scratchDir } from '../helpers/temp.js';
 
@@ -140,6 +140,53 @@ describe('asymmetric re-ranking equals the naive re-ranking', () => {
     for (const threshold of ['nonnegative', 'positive'] as const) {
       const r = index.searchAsymmetric(p, { k: 3, rerank: 3, threshold });
       expectExact(r, (q) => naiveRerank(rowOf(p, q), items, bits, 3, threshold === 'positive'), 5, 3);
+    }
+  });
+});
+
+// The scalar kernels read byte tables, the AVX-512 ones (16 to 128 bits) look nibbles up 16 items
+// at a time: both must give the floats of the documented order, so real projections rank the same.
+describe.each(['generic', 'avx512'])('%s scoring kernels give the documented single-precision scores', (kernel) => {
+  const best: string = HammingIndex.kernel;
+  const has = native._setHammingKernel(kernel) as boolean;
+  native._setHammingKernel(best);
+  it.skipIf(!has)(`every score equals the emulated float sum, full scans and mAP${has ? '' : ` (skipped: this CPU lacks the ${kernel} kernel)`}`, () => {
+    try {
+      expect(native._setHammingKernel(kernel)).toBe(true);
+      for (const bits of [16, 32, 40, 64, 128, 256]) {
+        const rand = rng(bits * 7 + 1);
+        const count = 1000 + 13;  // a tail after the blocks of 16
+        const { index, items } = build(bits, [randomCodes(count, bits, rand, bits === 16 ? 0 : 50)]);
+        const nq = 3, data = new Float64Array(nq * bits).map(() => rand() * 2 - 1);
+        const p = { rows: nq, cols: bits, data };
+        const got = index.searchAsymmetric(p, { k: count });
+        for (let q = 0; q < nq; q++) {
+          const want = items.map((it, order) => ({ id: it.id, score: floatScore(rowOf(p, q), it.code, bits), order }))
+            .sort((a, b) => b.score - a.score || a.order - b.order);
+          expect(Array.from(got.scores.subarray(q * count, (q + 1) * count)), `bits ${bits} query ${q}`).toEqual(want.map((w) => w.score));
+          expect(Array.from(got.ids.subarray(q * count, (q + 1) * count))).toEqual(want.map((w) => w.id));
+        }
+        // Top-k with a rising cut, through the same kernels.
+        const top = index.searchAsymmetric(p, { k: 7 });
+        for (let q = 0; q < nq; q++) expect(Array.from(top.ids.subarray(q * 7, (q + 1) * 7))).toEqual(Array.from(got.ids.subarray(q * count, q * count + 7)));
+        // mAP scores every database item with the dense kernel: its ranking is the same floats'.
+        const db = { count, bits, data: new Uint8Array(items.flatMap((it) => Array.from(it.code))) };
+        const labels = (rows: number) => ({ rows, cols: 3, data: randomLabels(rows, 3, rand, 0.4) });
+        const ql = labels(nq), dl = labels(count);
+        const ap = evaluate.averagePrecisionAsymmetric({ projections: p, database: db, queryLabels: ql, databaseLabels: dl });
+        for (let q = 0; q < nq; q++) {
+          const order = items.map((it, i) => ({ s: floatScore(rowOf(p, q), it.code, bits), i })).sort((a, b) => b.s - a.s || a.i - b.i);
+          let relevant = 0, sum = 0;
+          order.forEach((o, r) => {
+            let shared = false;
+            for (let c = 0; c < 3; c++) if (ql.data[q * 3 + c] && dl.data[o.i * 3 + c]) shared = true;
+            if (shared) sum += ++relevant / (r + 1);
+          });
+          expect(ap.averagePrecision[q], `bits ${bits} query ${q} mAP`).toBeCloseTo(relevant ? sum / relevant : 0, 12);
+        }
+      }
+    } finally {
+      native._setHammingKernel(best);
     }
   });
 });

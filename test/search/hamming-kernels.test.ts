@@ -137,6 +137,34 @@ describe.each(KERNELS)('%s kernel', (kernel) => {
     }
   });
 
+  // The AVX-512 dense scan packs distances into bytes (saturating at 255 for 256 bits): items at
+  // the extremes (0, 1, bits - 2 .. bits) must be counted exactly around every cut.
+  it.skipIf(!has)(`scans of items at extreme distances (64, 128, 256 bits) equal the naive ones${why}`, () => {
+    use();
+    const rand = rng(kernel.length * 577 + 3);
+    for (const bits of [64, 128, 256]) {
+      const q = randomCodes(1, bits, rand).data, stride = q.length, count = 4160;
+      const db = new Uint8Array(count * stride);
+      for (let i = 0; i < count; i++) {
+        const pick = [bits, bits - 1, bits - 2, 0, 1, -1][i % 6];
+        const d = pick >= 0 ? pick : Math.floor(rand() * (bits + 1));
+        const order = Array.from({ length: bits }, (_, b) => b);
+        for (let b = 0; b < d; b++) {
+          const j = b + Math.floor(rand() * (bits - b));
+          [order[b], order[j]] = [order[j], order[b]];
+        }
+        db.set(q, i * stride);
+        for (let b = 0; b < d; b++) db[i * stride + (order[b] >> 3)] ^= 1 << (order[b] & 7);
+      }
+      for (const [k, maxDist] of [[0, bits - 2], [0, bits - 1], [0, bits], [2000, bits], [700, bits - 1], [5, 1]]) for (const dense of denses) {
+        const got = L.hammingScan(q, db, count, bits, { k, maxDist, dense });
+        const want = naiveScan(q, db, bits, 0, count, 0, k, maxDist, null);
+        expect(Array.from(got.positions), `bits ${bits} k ${k} maxDist ${maxDist} dense ${dense}`).toEqual(want.map((w) => w.pos));
+        expect(Array.from(got.distances)).toEqual(want.map((w) => w.d));
+      }
+    }
+  });
+
   it.skipIf(!has)(`distance kernel equals the naive distances, widths 1..300, 1024, 4000${why}`, () => {
     use();
     const rand = rng(kernel.length * 131 + 7);
