@@ -337,17 +337,14 @@ ASCMH_AVX512_TARGET void dense_scan_avx512(const uint64_t* query, const uint64_t
       continue;
     }
     const int cut_now = top.cut();  // at most bits + 1
-    const bool packed = kPackable && cut_now <= 255;
+    // The cut fits a byte at 64 and 128 bits always, at 256 bits when at most 255.
+    const bool packed = kPackable && (W < 4 || cut_now <= 255);
     const __m512i cut = packed ? _mm512_set1_epi8(static_cast<char>(cut_now))
                         : Half ? _mm512_set1_epi32(cut_now)
                                : _mm512_set1_epi64(cut_now);
     const uint64_t* block = db + i0 * stride;
-    if constexpr (kPackable) {
-      if (packed) fill_masks<W, Half, true>(q, q32, block, stride, cut, masks, block_words);
-      else fill_masks<W, Half, false>(q, q32, block, stride, cut, masks, block_words);
-    } else {
-      fill_masks<W, Half, false>(q, q32, block, stride, cut, masks, block_words);
-    }
+    if (packed) fill_masks<W, Half, kPackable>(q, q32, block, stride, cut, masks, block_words);
+    else fill_masks<W, Half, false>(q, q32, block, stride, cut, masks, block_words);
     // Which words have hits, and how many, counted in vectors after the pass: counted inside it,
     // each word's move from a mask register to a general one held the pass up.
     uint64_t nonempty = 0;  // bit w: masks[w] has a hit
