@@ -8,9 +8,9 @@ LOGDIR=${SAN_LOG_DIR:-$PWD/build-sanitize/reports}
 rm -rf "$LOGDIR" && mkdir -p "$LOGDIR"
 npx tsc -p tsconfig.build.json || exit 1   # the CLI tests run dist/cli.js
 export ASCMH_NATIVE=sanitize
-# The generic (portable) kernels by default; the tests that force each kernel still run the
+# The generic (portable) kernels by default (ASCMH_KERNELS=best: the CPU's own); the tests that force each kernel still run the
 # POPCNT, AVX2 and AVX-512 ones, which GCC instruments as well.
-export ASCMH_KERNELS=generic
+export ASCMH_KERNELS=${ASCMH_KERNELS:-generic}
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $PWD/build-sanitize/ubsan-log-path.so"
 # detect_leaks=0: node's own allocations are not ours. allocator_may_return_null=1: tests allocate
 # absurd sizes on purpose and expect a RangeError, not an ASan OOM abort.
